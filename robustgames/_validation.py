@@ -1,0 +1,88 @@
+"""Input checks shared by every public entry point.
+
+Public functions convert and check (this module), private kernels only loop. Every error
+names the argument and says what is wrong, with the first offending index where there
+is one.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+ROW_SUM_TOL = 1e-8
+
+
+def as_float_array(x, name: str, *, ndim: int | None = None, min_ndim: int | None = None) -> np.ndarray:
+    """``x`` as a C-contiguous float64 array, with finite, checked dimensions."""
+    try:
+        arr = np.ascontiguousarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be an array of real numbers ({exc})") from None
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} dimensions, got shape {arr.shape}")
+    if min_ndim is not None and arr.ndim < min_ndim:
+        raise ValueError(f"{name} must have at least {min_ndim} dimension(s), got shape {arr.shape}")
+    check_finite(arr, name)
+    return arr
+
+
+def check_finite(arr: np.ndarray, name: str) -> None:
+    """Raise if ``arr`` holds NaN or infinite entries, naming the first one."""
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(f"{name} has a non-finite entry {arr[idx]!r} at index {idx}")
+
+
+def check_distributions(arr: np.ndarray, name: str, *, tol: float = ROW_SUM_TOL) -> None:
+    """Raise unless every row along the last axis is a probability distribution.
+
+    Entries must be non-negative and each row must sum to 1 within ``tol``; the message
+    names the first offending index.
+    """
+    check_finite(arr, name)
+    if arr.shape[-1] == 0:
+        raise ValueError(f"{name} must have a non-empty last axis, got shape {arr.shape}")
+    neg = arr < 0
+    if neg.any():
+        idx = tuple(int(i) for i in np.argwhere(neg)[0])
+        raise ValueError(f"{name} has a negative entry {arr[idx]!r} at index {idx}")
+    sums = arr.sum(axis=-1)
+    off = np.abs(sums - 1.0) > tol
+    if off.any():
+        idx = tuple(int(i) for i in np.argwhere(off)[0])
+        raise ValueError(
+            f"{name} rows must sum to 1 within {tol:g}; the row at index {idx} sums to {sums[idx]!r}"
+        )
+
+
+def check_radius(radius, name: str = "radius", *, upper: float | None = None) -> float:
+    """A real, finite, non-negative radius (at most ``upper`` when given)."""
+    if isinstance(radius, bool) or not isinstance(radius, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(radius).__name__}")
+    r = float(radius)
+    if not np.isfinite(r):
+        raise ValueError(f"{name} must be finite, got {r}")
+    if r < 0:
+        raise ValueError(f"{name} must be non-negative, got {r}")
+    if upper is not None and r > upper:
+        raise ValueError(f"{name} must be at most {upper}, got {r}")
+    return r
+
+
+def check_positive_int(value, name: str, *, minimum: int = 1) -> int:
+    """An integer at least ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    return int(value)
+
+
+def check_choice(value, name: str, choices) -> str:
+    """``value`` must be one of ``choices`` (strings)."""
+    if value not in choices:
+        raise ValueError(f"unknown {name} {value!r}; choose one of {', '.join(map(repr, choices))}")
+    return value

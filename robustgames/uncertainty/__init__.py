@@ -1,0 +1,12 @@
+"""Uncertainty sets: exact support functions and worst-case distributions.
+
+``TV``, ``KL``, ``ChiSquare``, ``Contamination`` (balls around a nominal row) and
+``Group`` (the convex hull of given distributions, DRMARL Lemma 3.1). Slow primal
+reference solvers used by tests and ``proofs_checks`` live in
+:mod:`robustgames.uncertainty.reference`.
+"""
+
+from ._base import UncertaintySet, as_player_sets
+from ._tv import TV
+
+__all__ = ["UncertaintySet", "as_player_sets", "TV"]

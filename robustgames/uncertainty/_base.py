@@ -1,0 +1,122 @@
+"""Common machinery of the uncertainty sets.
+
+Every set ``U(p0)`` around a nominal row ``p0`` exposes its support function
+``sigma_U(v) = inf_{p in U(p0)} p . v`` (:meth:`UncertaintySet.worst_value`) and a minimiser
+(:meth:`UncertaintySet.worst_distribution`), batched over leading axes: ``p0`` is
+``(..., S)`` and ``v`` is ``(S,)``. The public methods validate; subclasses implement two
+hooks that receive a C-contiguous ``(R, S)`` float64 array and a ``(S,)`` vector and write
+into a preallocated output (the compiled kernels). The planning layer calls the hooks
+directly after validating once per game.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import as_float_array, check_distributions, check_radius
+
+
+class UncertaintySet:
+    """Base class: an (s,a)-rectangular ambiguity set around a nominal distribution.
+
+    Subclasses set :attr:`max_radius` (``None`` if unbounded) and implement
+    :meth:`_values` and :meth:`_distributions`.
+    """
+
+    #: largest admissible radius (None: unbounded)
+    max_radius: float | None = None
+    #: whether a worst case may put mass where ``p0`` is zero
+    allows_support_shift: bool = False
+
+    def __init__(self, radius):
+        self.radius = check_radius(radius, "radius", upper=self.max_radius)
+
+    # -- public API ------------------------------------------------------------------
+    def worst_value(self, p0, v) -> np.ndarray:
+        """Exact support function ``inf_{p in U(p0)} p . v`` for every row of ``p0``.
+
+        Parameters
+        ----------
+        p0 : array_like, shape (..., S)
+            Nominal distributions (rows sum to 1 within 1e-8, non-negative).
+        v : array_like, shape (S,)
+            Value vector.
+
+        Returns
+        -------
+        ndarray, shape (...)
+        """
+        P, vec = self._check(p0, v)
+        out = np.empty(P.shape[:-1])
+        self._values(P.reshape(-1, P.shape[-1]), vec, out.reshape(-1))
+        return out
+
+    def worst_distribution(self, p0, v) -> np.ndarray:
+        """A minimiser of ``p . v`` over ``U(p0)`` for every row, shape ``(..., S)``."""
+        P, vec = self._check(p0, v)
+        out = np.empty(P.shape)
+        self._distributions(P.reshape(-1, P.shape[-1]), vec, out.reshape(-1, P.shape[-1]))
+        return out
+
+    def at_step(self, h: int) -> "UncertaintySet":
+        """The set that applies at step ``h`` of a finite-horizon game (itself, for sets
+        defined by a radius around ``p0``; time-indexed sets such as :class:`Group`
+        return their slice)."""
+        return self
+
+    def contains(self, p0, p, tol: float = 1e-9) -> np.ndarray:
+        """Whether each row of ``p`` lies in ``U(p0)`` (within ``tol``), shape ``(...)``."""
+        P = np.asarray(p0, dtype=np.float64)
+        Q = np.asarray(p, dtype=np.float64)
+        ok = (Q >= -tol).all(axis=-1) & (np.abs(Q.sum(axis=-1) - 1) <= tol)
+        return ok & (self.divergence(P, Q) <= self.radius + tol)
+
+    def divergence(self, p0, p) -> np.ndarray:
+        """The divergence that defines the ball (subclasses with a ball override)."""
+        raise NotImplementedError
+
+    # -- hooks -----------------------------------------------------------------------
+    def _values(self, P: np.ndarray, v: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def _distributions(self, P: np.ndarray, v: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    # -- helpers ---------------------------------------------------------------------
+    def _check(self, p0, v):
+        P = as_float_array(p0, "p0", min_ndim=1)
+        vec = as_float_array(v, "v", ndim=1)
+        if P.shape[-1] != vec.shape[0]:
+            raise ValueError(
+                f"p0 rows have {P.shape[-1]} states but v has {vec.shape[0]} entries"
+            )
+        check_distributions(P, "p0")
+        return P, vec
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.radius!r})"
+
+    def __eq__(self, other) -> bool:
+        return type(self) is type(other) and self.radius == other.radius
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self.radius))
+
+
+def as_player_sets(U, n_players: int) -> list:
+    """Normalise ``U`` (one set, or a list of ``n_players`` sets) into a list, one per player."""
+    if isinstance(U, UncertaintySet):
+        return [U] * n_players
+    try:
+        sets = list(U)
+    except TypeError:
+        raise TypeError(
+            f"U must be an uncertainty set (rg.TV, rg.KL, ...) or a list of {n_players}, "
+            f"got {type(U).__name__}"
+        ) from None
+    if len(sets) != n_players:
+        raise ValueError(f"U lists {len(sets)} sets but the game has {n_players} players")
+    for i, s in enumerate(sets):
+        if not isinstance(s, UncertaintySet):
+            raise TypeError(f"U[{i}] must be an uncertainty set, got {type(s).__name__}")
+    return sets

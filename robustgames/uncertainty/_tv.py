@@ -1,0 +1,104 @@
+"""Total-variation ball: exact support function in closed form.
+
+``U(p0) = {p in simplex : TV(p, p0) = 0.5 ||p - p0||_1 <= sigma}``, ``sigma in [0, 1]``
+(THEORY.md sections 1-2; an L1 budget ``xi`` as used by CRAAM is ``xi = 2 sigma``). TV
+allows mass on states where ``p0`` is zero (support shift).
+
+Closed form: let ``s_min = argmin_s v(s)`` over ALL states. Walk the states in
+decreasing ``v``, skipping ``s_min``, removing mass from ``p0`` until ``sigma`` has been
+removed in total; put it on ``s_min``. The result is a minimiser. If
+``sigma >= 1 - p0(s_min)`` the value is ``min_s v``. ``v`` is sorted once per call; each
+row then costs O(S) (one streaming pass for ``p0 . v`` and a walk that stops once the
+budget is spent). Source: the TV robust Bellman operator in MORNAVI (arXiv 2508.02948),
+Shi et al. (2023) and Lu et al. (arXiv 2404.03578).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import prange
+
+from .._jit import parallel_kernel
+from ._base import UncertaintySet
+
+
+@parallel_kernel
+def _tv_values(P, v, order, sigma, out):
+    R, S = P.shape
+    s_min = order[S - 1]
+    v_min = v[s_min]
+    for r in prange(R):
+        base = 0.0
+        for s in range(S):
+            base += P[r, s] * v[s]
+        budget = sigma
+        red = 0.0
+        whole = True  # every state walked so far lost all its mass
+        k = 0
+        while budget > 0.0 and k < S - 1:
+            s = order[k]
+            take = P[r, s]
+            if take > budget:
+                take = budget
+                whole = False
+            red += take * (v[s] - v_min)
+            budget -= take
+            k += 1
+        if k == S - 1 and whole:
+            # all mass off s_min was removed: the value saturates at min v exactly
+            out[r] = v_min
+        else:
+            out[r] = base - red
+
+
+@parallel_kernel
+def _tv_distributions(P, v, order, sigma, out):
+    R, S = P.shape
+    s_min = order[S - 1]
+    for r in prange(R):
+        for s in range(S):
+            out[r, s] = P[r, s]
+        budget = sigma
+        k = 0
+        while budget > 0.0 and k < S - 1:
+            s = order[k]
+            take = out[r, s]
+            if take > budget:
+                take = budget
+            out[r, s] -= take
+            budget -= take
+            k += 1
+        out[r, s_min] += sigma - budget
+
+
+def descending_order(v: np.ndarray) -> np.ndarray:
+    """Indices sorting ``v`` in decreasing order, ties broken by index (stable), so the
+    last entry is an ``argmin`` of ``v``."""
+    return np.ascontiguousarray(np.argsort(-v, kind="stable"))
+
+
+class TV(UncertaintySet):
+    """Total-variation ball ``{p : 0.5 ||p - p0||_1 <= radius}``, ``radius in [0, 1]``.
+
+    Support function (closed form, THEORY.md section 2): move ``radius`` of mass from the
+    highest-value states to ``argmin_s v(s)`` (over all states, support shift allowed).
+
+    Examples
+    --------
+    >>> import robustgames as rg
+    >>> float(rg.TV(0.25).worst_value([0.5, 0.5], [0.0, 1.0]))
+    0.25
+    """
+
+    max_radius = 1.0
+    allows_support_shift = True
+
+    def divergence(self, p0, p):
+        """``0.5 * ||p - p0||_1`` along the last axis."""
+        return 0.5 * np.abs(np.asarray(p, float) - np.asarray(p0, float)).sum(axis=-1)
+
+    def _values(self, P, v, out):
+        _tv_values(P, v, descending_order(v), self.radius, out)
+
+    def _distributions(self, P, v, out):
+        _tv_distributions(P, v, descending_order(v), self.radius, out)
