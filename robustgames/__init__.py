@@ -15,6 +15,7 @@ from .games import (
     marginal,
     product_policy,
 )
+from .planning import best_response, evaluate, gap, solve
 from .uncertainty import TV, UncertaintySet
 
 __all__ = [
@@ -28,4 +29,8 @@ __all__ = [
     "deterministic_policy",
     "UncertaintySet",
     "TV",
+    "evaluate",
+    "best_response",
+    "gap",
+    "solve",
 ]

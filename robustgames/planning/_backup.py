@@ -1,0 +1,57 @@
+"""The robust Bellman backup shared by evaluation, best responses and value iteration.
+
+For every player ``i`` with its own (s,a)-rectangular set ``U_i`` (agent-wise sets,
+THEORY.md section 3; MORNAVI arXiv 2508.02948, DR-NVI arXiv 2404.18909):
+
+    Q_{i,h}(s, a) = r_{i,h}(s, a) + c * sigma_{U_i(P0_h(.|s,a))}(V_{i,h+1}),
+
+with ``c = 1`` for finite horizon and ``c = gamma`` for discounted games, and
+``sigma_U(V) = inf_{p in U(p0)} p.V`` the exact support function of the set. Each
+player meets its own worst case, so a zero-sum game becomes general-sum for
+``sigma > 0``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..games import MarkovGame
+
+
+def robust_q(game: MarkovGame, sets, V_next: np.ndarray, h: int | None = None,
+             players=None, out: np.ndarray | None = None) -> np.ndarray:
+    """Robust Q of the given players, ``(S, A, n)`` (``A`` = flat joint actions).
+
+    Parameters
+    ----------
+    game : MarkovGame
+    sets : list of UncertaintySet
+        One per player (see :func:`robustgames.uncertainty.as_player_sets`).
+    V_next : ndarray, shape (S, n)
+        Next-step (or current iterate's) values of every player.
+    h : int or None
+        Step for finite-horizon games; ``None`` for discounted games.
+    players : iterable of int, optional
+        Players to back up (default all); other columns of ``out`` are left untouched.
+    """
+    S, A, n = game.n_states, game.n_joint_actions, game.n_players
+    if h is None:
+        P = game.flat_transitions.reshape(S * A, S)
+        R = game.flat_rewards
+        scale = game.gamma
+    else:
+        P = game.flat_transitions[h].reshape(S * A, S)
+        R = game.flat_rewards[h]
+        scale = 1.0
+    if out is None:
+        out = np.empty((S, A, n))
+    worst = np.empty(S * A)
+    for i in range(n) if players is None else players:
+        U = sets[i] if h is None else sets[i].at_step(h)
+        U._values(P, np.ascontiguousarray(V_next[:, i]), worst)
+        out[:, :, i] = R[:, :, i] + scale * worst.reshape(S, A)
+    return out
+
+
+def sup_norm(x: np.ndarray) -> float:
+    return float(np.max(np.abs(x))) if x.size else 0.0
