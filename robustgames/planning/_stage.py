@@ -1,8 +1,16 @@
-"""Solving the stage game of every state at one step of robust value iteration."""
+"""Solving the stage game of every state at one step of robust value iteration.
+
+The per-state loop runs in compiled code: :func:`_solve_states` calls the nopython
+stage solver :func:`robustgames.equilibria.solve_stage` for each state, so a planning
+pass never returns to Python between states.
+"""
 
 from __future__ import annotations
 
 import numpy as np
+
+from .._jit import kernel
+from ..equilibria import KIND_CODES, solve_stage
 
 EQUILIBRIA = ("nash", "ce", "cce")
 
@@ -20,21 +28,26 @@ def check_equilibrium(equilibrium: str, n_players: int) -> str:
     return equilibrium
 
 
-def solve_stages(Q: np.ndarray, n_actions: tuple, equilibrium: str, out: np.ndarray | None = None) -> np.ndarray:
+@kernel
+def _solve_states(Q, n_actions, kind_code, out, gaps):
+    for s in range(Q.shape[0]):
+        gaps[s] = solve_stage(Q[s], n_actions, kind_code, out[s])
+
+
+def solve_stages(Q: np.ndarray, n_actions: tuple, equilibrium: str, out: np.ndarray | None = None,
+                 gaps: np.ndarray | None = None) -> np.ndarray:
     """Joint stage policies ``(S, A)`` for payoffs ``Q`` of shape ``(S, A, n)``.
 
-    Single agent: the best action (lowest index on ties) as a point mass; otherwise the
-    compiled stage solver of :mod:`robustgames.equilibria` for ``equilibrium``.
+    Each state's stage game is solved by the compiled solver of
+    :mod:`robustgames.equilibria` for ``equilibrium`` (single agent: the best action,
+    lowest index on ties). ``gaps`` (optional, ``(S,)``) receives each stage
+    solution's certificate (its equilibrium gap in payoff units, 0 up to round-off).
     """
     S, A, n = Q.shape
     if out is None:
         out = np.empty((S, A))
-    if n == 1:
-        out[:] = 0.0
-        out[np.arange(S), np.argmax(Q[:, :, 0], axis=1)] = 1.0
-        return out
-    from ..equilibria import solve_stages_compiled  # noqa: PLC0415  (keeps layers import-light)
-
-    solve_stages_compiled(np.ascontiguousarray(Q), np.asarray(n_actions, dtype=np.int64),
-                          equilibrium, out)
+    if gaps is None:
+        gaps = np.empty(S)
+    _solve_states(np.ascontiguousarray(Q), np.asarray(n_actions, dtype=np.int64),
+                  KIND_CODES[equilibrium], out, gaps)
     return out
