@@ -1,7 +1,24 @@
-"""Markov-game model, joint-action helpers and a catalog of games."""
+"""Markov-game model, joint-action helpers and a catalog of games.
 
+Catalog: classic matrix games as one-state games, seeded random games, benchmark games
+for regret experiments (fail state, support shift), a two-robot intersection game and
+the chute-mapping game of DRMARL.
+"""
+
+from ._benchmark_games import fail_state_game, game_catalog, support_shift_game
+from ._coordination import intersection_game, intersection_index, intersection_state
 from ._joint import deterministic_policy, joint_actions, joint_index, marginal, product_policy
 from ._markov_game import MarkovGame
+from ._matrix import (
+    climbing_game,
+    matching_pennies,
+    matrix_game,
+    penalty_game,
+    prisoners_dilemma,
+    rock_paper_scissors,
+    stag_hunt,
+)
+from ._random import random_game
 
 __all__ = [
     "MarkovGame",
@@ -10,4 +27,18 @@ __all__ = [
     "product_policy",
     "marginal",
     "deterministic_policy",
+    "random_game",
+    "matrix_game",
+    "matching_pennies",
+    "rock_paper_scissors",
+    "prisoners_dilemma",
+    "stag_hunt",
+    "climbing_game",
+    "penalty_game",
+    "fail_state_game",
+    "support_shift_game",
+    "intersection_game",
+    "intersection_state",
+    "intersection_index",
+    "game_catalog",
 ]
