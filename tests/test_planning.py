@@ -222,3 +222,57 @@ def test_product_policy_list_is_accepted():
     p2 = rng.dirichlet(np.ones(3), size=(2, 3))
     np.testing.assert_allclose(rg.evaluate(g, rg.TV(0.1), [p1, p2]),
                                rg.evaluate(g, rg.TV(0.1), rg.product_policy([p1, p2])))
+
+
+@pytest.mark.parametrize("equilibrium", ["nash", "ce", "cce"])
+@pytest.mark.parametrize("U", [rg.TV(0.0), rg.TV(0.3)], ids=repr)
+def test_solve_two_players_is_certified_by_brute_force(equilibrium, U):
+    """The returned policy's gap, recomputed by enumerating deviations, is ~0."""
+    g = random_game(2, (2, 2), 2, rng=21)
+    sol = rg.solve(g, U, equilibrium=equilibrium)
+    assert sol.gap <= 1e-9
+    pi = sol.policy
+    own = [float(g.initial @ rg.evaluate(g, U, pi)[0, :, i]) for i in range(2)]
+    for i in range(2):
+        best = max(float(g.initial @ rg.evaluate(g, U, _deviate(g, pi, i, a))[0, :, i])
+                   for a in _pure_deviations(g, i))
+        assert best - own[i] <= 1e-9
+        if equilibrium == "ce":
+            maps = itertools.product(itertools.product(range(2), repeat=2), repeat=4)
+            best_ce = max(float(g.initial @ rg.evaluate(g, U, _modify(g, pi, i, np.array(m).reshape(2, 2, 2)))[0, :, i])
+                          for m in maps)
+            assert best_ce - own[i] <= 1e-9
+    if equilibrium == "nash":
+        assert rg.gap(g, U, pi, kind="nash").is_product
+
+
+def _maxmin_lp(A):
+    """Value of max_x min_y x^T A y by scipy's HiGHS LP."""
+    from scipy.optimize import linprog
+
+    m, k = A.shape
+    c = np.r_[np.zeros(m), -1.0]
+    A_ub = np.c_[-A.T, np.ones(k)]
+    res = linprog(c, A_ub=A_ub, b_ub=np.zeros(k), A_eq=np.r_[np.ones(m), 0.0][None], b_eq=[1.0],
+                  bounds=[(0, None)] * m + [(None, None)], method="highs")
+    return -res.fun
+
+
+def test_zero_sum_nash_value_is_maxmin_at_radius_zero():
+    """Shapley backward induction with an LP per state equals robust Nash VI at sigma = 0."""
+    rng = np.random.default_rng(22)
+    H, S = 3, 3
+    base = random_game(S, (3, 2), H, rng=23)
+    R1 = rng.random((H, S, 3, 2))
+    g = rg.MarkovGame(base.transitions, np.stack([R1, -R1], axis=-1))
+    sol = rg.solve(g, rg.TV(0.0), equilibrium="nash")
+    V = np.zeros(S)
+    for h in range(H - 1, -1, -1):
+        Qh = R1[h] + np.einsum("sabt,t->sab", g.transitions[h], V)
+        V = np.array([_maxmin_lp(Qh[s]) for s in range(S)])
+    np.testing.assert_allclose(sol.values[0, :, 0], V, atol=1e-8)
+    np.testing.assert_allclose(sol.values[0, :, 1], -V, atol=1e-8)
+    # with sigma > 0 each player meets its own worst case: the game is no longer zero-sum
+    robust = rg.solve(g, rg.TV(0.3), equilibrium="nash")
+    assert robust.gap <= 1e-9
+    assert np.max(np.abs(robust.values[0, :, 0] + robust.values[0, :, 1])) > 1e-6
