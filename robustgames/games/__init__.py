@@ -6,6 +6,7 @@ the chute-mapping game of DRMARL.
 """
 
 from ._benchmark_games import fail_state_game, game_catalog, support_shift_game
+from ._chute import ChuteGame, chute_mapping_game
 from ._coordination import intersection_game, intersection_index, intersection_state
 from ._joint import deterministic_policy, joint_actions, joint_index, marginal, product_policy
 from ._markov_game import MarkovGame
@@ -41,4 +42,6 @@ __all__ = [
     "intersection_state",
     "intersection_index",
     "game_catalog",
+    "ChuteGame",
+    "chute_mapping_game",
 ]

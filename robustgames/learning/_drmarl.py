@@ -1,0 +1,372 @@
+"""Tabular DRMARL on the chute-mapping game: VDN learners and a contextual-bandit predictor.
+
+DRMARL (arXiv 2503.09755; THEORY.md section 5), made tabular so that every learned
+policy can be scored exactly against the group-DRO dynamic program
+(:mod:`robustgames.planning._group_dro`).
+
+* **VDN** (paper eq. (7)): ``Q(s, a) = sum_i Q'(i, s_i, a_i)`` with ONE shared table
+  ``Q'`` indexed by the agent ``i``, its local observation ``s_i = (t, c_i, l_i)`` and its
+  action ``a_i`` (new chutes). Update, for a transition ``(s, a, r, s')`` at step ``t``::
+
+      y = r + max_{a' feasible at s'} sum_i Q'(i, s'_i, a'_i)      (0 after the last step)
+      Q'(i, s_i, a_i) += alpha (y - sum_j Q'(j, s_j, a_j))      for every agent i
+
+  (the gradient of the VDN squared TD loss with respect to each table entry).
+* **Joint action by an integer program** (paper eq. (8)): maximise ``sum_i Q'(i, s_i, a_i)``
+  subject to ``sum_i (c_i + a_i) <= C``, see :func:`assign_chutes` (``scipy.optimize.milp``,
+  an exact multiple-choice knapsack DP, or enumeration; all three are exact and tested
+  against each other). Epsilon-greedy exploration draws a uniform feasible joint action.
+* **Reward used in the update** (the mode of :func:`train_vdn`): the exact expected
+  reward ``r_g(s, a)`` of one group ``g``, and ``s' ~ P_g(.|s, a)`` (the paper's
+  approximation (32): reward and transition of the same predicted worst group):
+
+  - ``"nominal"`` (MARL): ``g`` drawn once per day from the historical group shares;
+  - ``"exhaustive"`` (DRMARL, exact worst-group search): ``g = argmin_g r_g(s, a)``,
+    costing ``m`` group-reward evaluations per step;
+  - ``"cb"`` (DRMARL + contextual bandit): ``g = argmin_g Q_CB(s, a, g)`` of a frozen
+    predictor, no group-reward evaluation during training;
+  - ``"random"``: ``g`` uniform per step;
+  - ``"group"``: one fixed group (group-specific MARL, the per-group reference optimum).
+
+* **Contextual-bandit predictor** (paper Algorithm 1, loss (16)): a table
+  ``Q_CB(s, a, g)`` fitted to *sampled* rewards ``r(s, a; X)``, ``X ~ P_g``, by running
+  averages; contexts ``(s, a)`` come from epsilon-greedy rollouts of a given policy
+  (a trained MARL table), arms ``g`` are chosen epsilon_CB-greedily towards the predicted
+  worst (``argmin``); unvisited arms start at 0, so each is tried once. Then frozen.
+
+Compute is counted in every result: ``group_evaluations`` (exact ``r_g(s, a)`` look-ups,
+each standing for one group simulation in the paper), ``env_steps`` and ``wall_time``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import numpy as np
+
+from .._result import Result
+from .._validation import check_choice, check_positive_int
+
+__all__ = [
+    "assign_chutes",
+    "train_vdn",
+    "train_cb_predictor",
+    "greedy_joint_policy",
+    "cb_accuracy",
+    "evaluate_joint_policy",
+]
+
+
+# ---------------------------------------------------------------------------------------
+# the integer program
+# ---------------------------------------------------------------------------------------
+def assign_chutes(q_local, budget: int, method: str = "milp"):
+    """Best joint action ``argmax sum_i q_local[i, a_i]`` s.t. ``sum_i a_i <= budget``.
+
+    The integer program of DRMARL eq. (8) with binary ``z[i, k] = 1{a_i = k}``::
+
+        max sum_{i,k} q[i,k] z[i,k]  s.t.  sum_k z[i,k] = 1,  sum_{i,k} k z[i,k] <= budget.
+
+    Parameters
+    ----------
+    q_local : (N, K) array
+        ``Q'(i, s_i, k)`` for ``k = 0..K-1`` new chutes.
+    budget : int
+        Free chutes ``C - sum_i c_i`` (non-negative).
+    method : {"milp", "knapsack", "brute"}
+        ``scipy.optimize.milp`` (HiGHS); an exact multiple-choice knapsack dynamic program
+        (``O(N K budget)``); or enumeration of all ``K**N`` joint actions.
+
+    Returns
+    -------
+    actions : (N,) int
+    value : float
+    """
+    q = np.asarray(q_local, dtype=np.float64)
+    if q.ndim != 2:
+        raise ValueError(f"q_local must be (N, K), got shape {q.shape}")
+    N, K = q.shape
+    if budget < 0:
+        raise ValueError(f"budget must be non-negative, got {budget}")
+    check_choice(method, "method", ("milp", "knapsack", "brute"))
+    if method == "brute":
+        best, arg = -np.inf, None
+        for acts in itertools.product(range(K), repeat=N):
+            if sum(acts) <= budget:
+                v = sum(q[i, a] for i, a in enumerate(acts))
+                if v > best:
+                    best, arg = v, acts
+        return np.asarray(arg, dtype=np.int64), float(best)
+    if method == "knapsack":
+        B = int(budget)
+        best = np.zeros(B + 1)  # best[b]: agents so far using at most b chutes
+        choice = np.zeros((N, B + 1), dtype=np.int64)
+        for i in range(N):
+            new = np.full(B + 1, -np.inf)
+            for b in range(B + 1):
+                for k in range(min(K - 1, b) + 1):
+                    v = best[b - k] + q[i, k]
+                    if v > new[b]:
+                        new[b], choice[i, b] = v, k
+            best = new
+        acts = np.zeros(N, dtype=np.int64)
+        b = B
+        for i in range(N - 1, -1, -1):
+            acts[i] = choice[i, b]
+            b -= acts[i]
+        return acts, float(best[B])
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    c = -q.reshape(-1)
+    rows = np.kron(np.eye(N), np.ones(K))  # one choice per agent
+    usage = np.tile(np.arange(K, dtype=np.float64), N)
+    cons = [LinearConstraint(rows, 1, 1), LinearConstraint(usage[None], -np.inf, budget)]
+    res = milp(c, integrality=np.ones(N * K), bounds=Bounds(0, 1), constraints=cons)
+    if not res.success:
+        raise RuntimeError(f"milp failed: {res.message}")
+    z = np.round(res.x).reshape(N, K)
+    acts = z.argmax(axis=1).astype(np.int64)
+    return acts, float(q[np.arange(N), acts].sum())
+
+
+# ---------------------------------------------------------------------------------------
+# helpers on the game's encoding
+# ---------------------------------------------------------------------------------------
+def _local_index(game):
+    """Local observation index ``c_i * L + l_i`` of every agent in every joint state, (S, N)."""
+    return game.chutes * game.n_levels + game.levels
+
+
+def _joint_q(qtab, t, loc, joint):
+    """``sum_i Q'(i, t, loc_i, joint[:, i])`` for every joint action, (A,)."""
+    N = joint.shape[1]
+    out = qtab[0, t, loc[0], joint[:, 0]].copy()
+    for i in range(1, N):
+        out += qtab[i, t, loc[i], joint[:, i]]
+    return out
+
+
+class _Greedy:
+    """Greedy feasible joint action of a VDN table, by the chosen IP method."""
+
+    def __init__(self, game, ip):
+        self.game, self.ip = game, ip
+        self.loc = _local_index(game)
+        self.budget = game.n_chutes - game.chutes.sum(axis=1)
+        self.K = game.max_new + 1
+        self.index = {tuple(a): k for k, a in enumerate(game.joint.tolist())}
+
+    def __call__(self, qtab, t, s):
+        g = self.game
+        if self.ip == "enumerate":
+            vals = np.where(g.feasible[s], _joint_q(qtab, t, self.loc[s], g.joint), -np.inf)
+            a = int(np.argmax(vals))
+            return a, float(vals[a])
+        ql = qtab[np.arange(g.n_destinations), t, self.loc[s], :]
+        acts, val = assign_chutes(ql, int(self.budget[s]), self.ip)
+        return self.index[tuple(int(x) for x in acts)], val
+
+
+def greedy_joint_policy(game, qtab, ip: str = "enumerate") -> np.ndarray:
+    """Deterministic joint policy ``(T, S)`` (flat joint actions) of a VDN table."""
+    greedy = _Greedy(game, ip)
+    return np.array([[greedy(qtab, t, s)[0] for s in range(game.n_states)] for t in range(game.steps)],
+                    dtype=np.int64)
+
+
+# ---------------------------------------------------------------------------------------
+# learners
+# ---------------------------------------------------------------------------------------
+def train_vdn(game, mode: str = "nominal", *, episodes: int = 3000, alpha: float = 0.1,
+              epsilon: tuple = (1.0, 0.05), group: int | None = None, predictor=None,
+              ip: str = "enumerate", rng=None) -> Result:
+    """Train a tabular VDN team on the chute game (module docstring for the modes).
+
+    Parameters
+    ----------
+    game : ChuteGame
+    mode : {"nominal", "exhaustive", "cb", "random", "group"}
+    episodes : int
+        Days of ``T`` steps.
+    alpha : float
+        Step size of the VDN update.
+    epsilon : (float, float)
+        Exploration rate, decayed linearly from the first to the second value over the
+        first 80% of the episodes.
+    group : int, optional
+        The group of ``mode="group"``.
+    predictor : (S, A, m) array, optional
+        Frozen ``Q_CB`` of ``mode="cb"`` (see :func:`train_cb_predictor`).
+    ip : {"enumerate", "knapsack", "milp"}
+        How the greedy joint action (the IP) is solved during training.
+
+    Returns
+    -------
+    Result
+        ``q_local`` (N, T, (C+1) L, K), ``policy`` (T, S) greedy joint policy,
+        ``value_estimate`` (learned ``max_a Q(s_0, a)`` at ``t = 0``),
+        ``group_evaluations``, ``env_steps``, ``wall_time``, ``mode``.
+    """
+    check_choice(mode, "mode", ("nominal", "exhaustive", "cb", "random", "group"))
+    check_choice(ip, "ip", ("enumerate", "knapsack", "milp"))
+    episodes = check_positive_int(episodes, "episodes")
+    if mode == "group" and (group is None or not 0 <= int(group) < game.n_groups):
+        raise ValueError(f"group must be a group index in [0, {game.n_groups}) for mode='group', got {group}")
+    if mode == "cb":
+        predictor = np.asarray(predictor, dtype=np.float64)
+        if predictor.shape != (game.n_states, game.n_joint_actions, game.n_groups):
+            raise ValueError(f"predictor must have shape {(game.n_states, game.n_joint_actions, game.n_groups)}")
+        cb_group = np.argmin(predictor, axis=2)
+    rng = np.random.default_rng(rng)
+    start = time.perf_counter()
+    N, T, m = game.n_destinations, game.steps, game.n_groups
+    K = game.max_new + 1
+    qtab = np.zeros((N, T, (game.n_chutes + 1) * game.n_levels, K))
+    greedy = _Greedy(game, ip)
+    loc = greedy.loc
+    feasible_actions = [np.flatnonzero(game.feasible[s]) for s in range(game.n_states)]
+    cdf = np.cumsum(game.outcome_pmf, axis=1)
+    r_all = game.rewards
+    worst = np.argmin(r_all, axis=0)  # (S, A), used by "exhaustive" (m evaluations each)
+    evals = steps = 0
+    eps0, eps1 = epsilon
+    ar = np.arange(N)
+    for ep in range(episodes):
+        eps = eps1 + (eps0 - eps1) * max(0.0, 1.0 - ep / (0.8 * episodes))
+        s = game.initial_state
+        day_group = rng.choice(m, p=game.group_weights) if mode == "nominal" else None
+        for t in range(T):
+            if rng.random() < eps:
+                fa = feasible_actions[s]
+                a = int(fa[rng.integers(len(fa))])
+            else:
+                a = greedy(qtab, t, s)[0]
+            if mode == "nominal":
+                g = day_group
+                evals += 1
+            elif mode == "exhaustive":
+                g = worst[s, a]
+                evals += m
+            elif mode == "cb":
+                g = cb_group[s, a]
+            elif mode == "random":
+                g = int(rng.integers(m))
+                evals += 1
+            else:
+                g = int(group)
+                evals += 1
+            r = r_all[g, s, a]
+            o = min(int(np.searchsorted(cdf[g], rng.random(), side="right")), cdf.shape[1] - 1)
+            s2 = game.outcome_next[s, a, o]
+            steps += 1
+            target = r + (greedy(qtab, t + 1, s2)[1] if t + 1 < T else 0.0)
+            ja = game.joint[a]
+            li = loc[s]
+            delta = target - qtab[ar, t, li, ja].sum()
+            qtab[ar, t, li, ja] += alpha * delta
+            s = s2
+    wall = time.perf_counter() - start
+    policy = greedy_joint_policy(game, qtab, "enumerate" if ip == "enumerate" else ip)
+    value = greedy(qtab, 0, game.initial_state)[1]
+    return Result(q_local=qtab, policy=policy, value_estimate=value, group_evaluations=evals,
+                  env_steps=steps, wall_time=wall, mode=mode)
+
+
+def train_cb_predictor(game, behaviour_q, *, episodes: int = 500, epsilon_policy: float = 0.3,
+                       epsilon_cb: float = 0.2, rng=None) -> Result:
+    """Contextual-bandit worst-group predictor, DRMARL Algorithm 1 (tabular).
+
+    Contexts ``(s, a)`` come from rollouts of the greedy policy of ``behaviour_q`` (a VDN
+    table, e.g. nominal MARL) with ``epsilon_policy``-random feasible actions; the arm
+    ``g`` is uniform with probability ``epsilon_cb`` and ``argmin_g Q_CB(s, a, g)``
+    otherwise; one outcome ``X ~ P_g`` is simulated, its realised reward ``r(s, a; X)``
+    updates the running mean ``Q_CB(s, a, g)`` (the tabular minimiser of loss (16)), and
+    the rollout continues from the realised next state.
+
+    Returns
+    -------
+    Result
+        ``q_cb`` (S, A, m), ``counts`` (S, A, m) samples per cell, ``group_samples``
+        (simulated group rewards), ``env_steps``, ``wall_time``.
+    """
+    episodes = check_positive_int(episodes, "episodes")
+    rng = np.random.default_rng(rng)
+    start = time.perf_counter()
+    S, A, m, T = game.n_states, game.n_joint_actions, game.n_groups, game.steps
+    q_cb = np.zeros((S, A, m))
+    counts = np.zeros((S, A, m), dtype=np.int64)
+    greedy = _Greedy(game, "enumerate")
+    feasible_actions = [np.flatnonzero(game.feasible[s]) for s in range(S)]
+    cdf = np.cumsum(game.outcome_pmf, axis=1)
+    steps = 0
+    for _ in range(episodes):
+        s = game.initial_state
+        for t in range(T):
+            if rng.random() < epsilon_policy:
+                fa = feasible_actions[s]
+                a = int(fa[rng.integers(len(fa))])
+            else:
+                a = greedy(behaviour_q, t, s)[0]
+            g = int(rng.integers(m)) if rng.random() < epsilon_cb else int(np.argmin(q_cb[s, a]))
+            o = min(int(np.searchsorted(cdf[g], rng.random(), side="right")), cdf.shape[1] - 1)
+            counts[s, a, g] += 1
+            q_cb[s, a, g] += (game.outcome_reward[s, a, o] - q_cb[s, a, g]) / counts[s, a, g]
+            s = game.outcome_next[s, a, o]
+            steps += 1
+    return Result(q_cb=q_cb, counts=counts, group_samples=steps, env_steps=steps,
+                  wall_time=time.perf_counter() - start)
+
+
+def cb_accuracy(game, q_cb, counts=None, tol: float = 1e-12) -> Result:
+    """Accuracy of the predicted worst group ``argmin_g Q_CB(s, a, g)`` over feasible (s, a).
+
+    A prediction is correct when its exact reward is within ``tol`` of ``min_g r_g(s, a)``
+    (ties count as correct). ``reward_lost`` is ``r_{g_pred}(s, a) - min_g r_g(s, a)``.
+
+    Returns
+    -------
+    Result
+        ``accuracy`` (all feasible (s, a)), ``accuracy_visited`` (those the CB saw, when
+        ``counts`` is given), ``mean_reward_lost``, ``max_reward_lost``,
+        ``mean_relative_loss`` (lost / min reward, where positive).
+    """
+    r = game.rewards
+    pred = np.argmin(q_cb, axis=2)
+    S, A = pred.shape
+    s_idx, a_idx = np.indices((S, A))
+    lost = r[pred, s_idx, a_idx] - r.min(axis=0)
+    F = game.feasible
+    correct = lost <= tol
+    rmin = r.min(axis=0)
+    rel = np.divide(lost, rmin, out=np.zeros_like(lost), where=rmin > 0)
+    out = dict(accuracy=float(correct[F].mean()), mean_reward_lost=float(lost[F].mean()),
+               max_reward_lost=float(lost[F].max()), mean_relative_loss=float(rel[F].mean()))
+    if counts is not None:
+        seen = F & (np.asarray(counts).sum(axis=2) > 0)
+        out["accuracy_visited"] = float(correct[seen].mean()) if seen.any() else float("nan")
+        out["share_visited"] = float(seen.sum() / F.sum())
+    return Result(**out)
+
+
+def evaluate_joint_policy(game, policy) -> Result:
+    """Exact per-group metrics of a deterministic joint policy ``(T, S)``.
+
+    Each group is held fixed for the whole day (as the paper evaluates per test group).
+
+    Returns
+    -------
+    Result
+        ``recirculation_rate`` (m,) recirculated / inducted packages; ``throughput`` (m,)
+        sorted packages per day; ``value`` (m,) expected team return; ``robust_value``
+        ((s, a)-rectangular group adversary, at the start state).
+    """
+    from ..planning._group_dro import policy_value_per_group, robust_policy_values
+
+    P = game.transitions
+    T, s0 = game.steps, game.initial_state
+    rec = policy_value_per_group(game.recirculated, P, policy, T, s0)
+    thr = policy_value_per_group(game.throughput, P, policy, T, s0)
+    val = policy_value_per_group(game.rewards, P, policy, T, s0)
+    rob = robust_policy_values(game.rewards, P, policy, T)[0, s0]
+    return Result(recirculation_rate=rec / (game.volume * T), throughput=thr, value=val, robust_value=float(rob))
