@@ -2,35 +2,64 @@
 
 The public API (see DESIGN.md) is re-exported here; implementation lives in private
 modules of the layer packages ``games``, ``uncertainty``, ``equilibria``, ``planning``,
-``learning`` and ``experiments``. Plotting is not imported by the package root.
+``learning`` and ``runner``. Plotting is not imported by the package root.
+
+>>> import robustgames as rg
+>>> game = rg.random_game(4, 2, 3, n_players=2, rng=0)
+>>> sol = rg.solve(game, rg.TV(0.1), equilibrium="nash")
+>>> bool(sol.gap < 1e-9)
+True
 """
 
 from ._result import Result
 from ._version import __version__
 from .games import (
+    ChuteGame,
     MarkovGame,
+    chute_mapping_game,
     deterministic_policy,
+    game_catalog,
     joint_actions,
     joint_index,
     marginal,
     product_policy,
+    random_game,
 )
-from .planning import best_response, evaluate, gap, solve
-from .uncertainty import TV, UncertaintySet
+from .learning import DRNVI, MORNAVI, OptimisticNashVI, UniformPolicy, learn
+from .planning import best_response, evaluate, gap, group_dro_solve, solve
+from .uncertainty import KL, TV, ChiSquare, Contamination, Group, UncertaintySet
 
 __all__ = [
     "__version__",
     "Result",
+    # games
     "MarkovGame",
     "joint_index",
     "joint_actions",
     "product_policy",
     "marginal",
     "deterministic_policy",
+    "random_game",
+    "game_catalog",
+    "ChuteGame",
+    "chute_mapping_game",
+    # uncertainty sets
     "UncertaintySet",
     "TV",
+    "KL",
+    "ChiSquare",
+    "Contamination",
+    "Group",
+    # planning
     "evaluate",
     "best_response",
     "gap",
     "solve",
+    "group_dro_solve",
+    # learning
+    "MORNAVI",
+    "OptimisticNashVI",
+    "DRNVI",
+    "UniformPolicy",
+    "learn",
 ]

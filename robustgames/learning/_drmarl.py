@@ -28,6 +28,28 @@ policy can be scored exactly against the group-DRO dynamic program
   - ``"random"``: ``g`` uniform per step;
   - ``"group"``: one fixed group (group-specific MARL, the per-group reference optimum).
 
+* **Diagnostic options** of :func:`train_vdn` (not in the paper; defaults reproduce it):
+
+  - ``factorisation="joint"``: no VDN factorisation, one table ``Q(t, s, a)`` over the
+    joint state and the feasible joint actions, updated by
+    ``Q(t, s, a) += alpha (y - Q(t, s, a))``; the greedy action is the feasible argmax
+    (the integer program is then unnecessary). Same exploration, same targets.
+  - ``target="expected"``: the expectation of the approximate target over ``s'``,
+    ``y = r_g(s, a) + sum_s' P_g(s' | s, a) V_{t+1}(s')`` with the mode's group ``g``
+    (removes the sampling noise of ``s'`` but keeps the approximation (32));
+  - ``target="rectangular"`` (``mode="exhaustive"`` only): the exact (s, a)-rectangular
+    DR target ``y = min_g [r_g(s, a) + sum_s' P_g(s' | s, a) V_{t+1}(s')]`` (the worst
+    group of the *whole* target, DRMARL eq. (12) with group-dependent kernels; the backup
+    of :func:`robustgames.planning._group_dro.group_dro_backup`, ``method="rectangular"``),
+    with the learner's own ``V_{t+1}(s') = max_{a' feasible} Q(t+1, s', a')``; the
+    rollout continues with ``s' ~ P_{g*}`` for the minimising group ``g*``.
+
+  ``target="approximate"`` (default) is the sampled target above; its fixed point is the
+  predicted-group dynamic program (``group_dro_solve(..., method="predicted")``), that of
+  ``"rectangular"`` the exact group-DRO dynamic program. Both model-based targets use the
+  exact group tables (as exhaustive search uses the exact ``r_g``) and cost ``m`` group
+  evaluations per step.
+
 * **Contextual-bandit predictor** (paper Algorithm 1, loss (16)): a table
   ``Q_CB(s, a, g)`` fitted to *sampled* rewards ``r(s, a; X)``, ``X ~ P_g``, by running
   averages; contexts ``(s, a)`` come from epsilon-greedy rollouts of a given policy
@@ -180,7 +202,8 @@ def greedy_joint_policy(game, qtab, ip: str = "enumerate") -> np.ndarray:
 # ---------------------------------------------------------------------------------------
 def train_vdn(game, mode: str = "nominal", *, episodes: int = 3000, alpha: float = 0.1,
               epsilon: tuple = (1.0, 0.05), group: int | None = None, predictor=None,
-              ip: str = "enumerate", rng=None) -> Result:
+              ip: str = "enumerate", factorisation: str = "vdn", target: str = "approximate",
+              rng=None) -> Result:
     """Train a tabular VDN team on the chute game (module docstring for the modes).
 
     Parameters
@@ -190,7 +213,7 @@ def train_vdn(game, mode: str = "nominal", *, episodes: int = 3000, alpha: float
     episodes : int
         Days of ``T`` steps.
     alpha : float
-        Step size of the VDN update.
+        Step size of the update.
     epsilon : (float, float)
         Exploration rate, decayed linearly from the first to the second value over the
         first 80% of the episodes.
@@ -199,17 +222,33 @@ def train_vdn(game, mode: str = "nominal", *, episodes: int = 3000, alpha: float
     predictor : (S, A, m) array, optional
         Frozen ``Q_CB`` of ``mode="cb"`` (see :func:`train_cb_predictor`).
     ip : {"enumerate", "knapsack", "milp"}
-        How the greedy joint action (the IP) is solved during training.
+        How the greedy joint action (the IP) is solved during training (VDN only).
+    factorisation : {"vdn", "joint"}
+        ``"vdn"``: ``Q(s, a) = sum_i Q'(i, s_i, a_i)`` (paper eq. (7)); ``"joint"``: one
+        table ``Q(t, s, a)`` over joint states and joint actions (a diagnostic baseline
+        without the factorisation; module docstring).
+    target : {"approximate", "expected", "rectangular"}
+        ``"approximate"``: ``r_g(s, a) + V_{t+1}(s')``, ``s' ~ P_g`` (paper eq. (32));
+        ``"expected"``: ``r_g(s, a) + P_g(.|s, a) . V_{t+1}``; ``"rectangular"`` (mode
+        ``"exhaustive"`` only): ``min_g [r_g(s, a) + P_g(.|s, a) . V_{t+1}]``, the exact
+        group-DRO target. ``V_{t+1}(s') = max_{a' feasible} Q(t+1, s', a')``, 0 after
+        the last step.
 
     Returns
     -------
     Result
-        ``q_local`` (N, T, (C+1) L, K), ``policy`` (T, S) greedy joint policy,
-        ``value_estimate`` (learned ``max_a Q(s_0, a)`` at ``t = 0``),
-        ``group_evaluations``, ``env_steps``, ``wall_time``, ``mode``.
+        ``q_local`` (N, T, (C+1) L, K) VDN table (``None`` for ``factorisation="joint"``),
+        ``q_joint`` (T, S, A) joint table (``None`` for VDN; ``-inf`` on infeasible
+        actions), ``policy`` (T, S) greedy joint policy, ``value_estimate`` (learned
+        ``max_a Q(s_0, a)`` at ``t = 0``), ``group_evaluations``, ``env_steps``,
+        ``wall_time``, ``mode``, ``factorisation``, ``target``.
     """
     check_choice(mode, "mode", ("nominal", "exhaustive", "cb", "random", "group"))
     check_choice(ip, "ip", ("enumerate", "knapsack", "milp"))
+    check_choice(factorisation, "factorisation", ("vdn", "joint"))
+    check_choice(target, "target", ("approximate", "expected", "rectangular"))
+    if target == "rectangular" and mode != "exhaustive":
+        raise ValueError(f"target='rectangular' needs mode='exhaustive' (the worst group of the whole target), got mode={mode!r}")
     episodes = check_positive_int(episodes, "episodes")
     if mode == "group" and (group is None or not 0 <= int(group) < game.n_groups):
         raise ValueError(f"group must be a group index in [0, {game.n_groups}) for mode='group', got {group}")
@@ -222,16 +261,35 @@ def train_vdn(game, mode: str = "nominal", *, episodes: int = 3000, alpha: float
     start = time.perf_counter()
     N, T, m = game.n_destinations, game.steps, game.n_groups
     K = game.max_new + 1
-    qtab = np.zeros((N, T, (game.n_chutes + 1) * game.n_levels, K))
-    greedy = _Greedy(game, ip)
-    loc = greedy.loc
+    joint_tab = factorisation == "joint"
     feasible_actions = [np.flatnonzero(game.feasible[s]) for s in range(game.n_states)]
+    if joint_tab:
+        qtab = np.where(game.feasible[None], 0.0, -np.inf) * np.ones((T, 1, 1))
+
+        def greedy(q, t, s):
+            a = int(np.argmax(q[t, s]))
+            return a, float(q[t, s, a])
+    else:
+        qtab = np.zeros((N, T, (game.n_chutes + 1) * game.n_levels, K))
+        greedy = _Greedy(game, ip)
+        loc = greedy.loc
     cdf = np.cumsum(game.outcome_pmf, axis=1)
+    pmf = game.outcome_pmf
     r_all = game.rewards
     worst = np.argmin(r_all, axis=0)  # (S, A), used by "exhaustive" (m evaluations each)
     evals = steps = 0
     eps0, eps1 = epsilon
     ar = np.arange(N)
+
+    def continuation(t, s, a):
+        """``sum_s' P_g(s' | s, a) V_{t+1}(s')`` for every group g, (m,)."""
+        if t + 1 >= T:
+            return np.zeros(m)
+        nxt = game.outcome_next[s, a]
+        uniq, inv = np.unique(nxt, return_inverse=True)
+        vals = np.array([greedy(qtab, t + 1, int(s2))[1] for s2 in uniq])
+        return pmf @ vals[inv]
+
     for ep in range(episodes):
         eps = eps1 + (eps0 - eps1) * max(0.0, 1.0 - ep / (0.8 * episodes))
         s = game.initial_state
@@ -256,21 +314,35 @@ def train_vdn(game, mode: str = "nominal", *, episodes: int = 3000, alpha: float
             else:
                 g = int(group)
                 evals += 1
-            r = r_all[g, s, a]
-            o = min(int(np.searchsorted(cdf[g], rng.random(), side="right")), cdf.shape[1] - 1)
-            s2 = game.outcome_next[s, a, o]
+            if target == "approximate":
+                o = min(int(np.searchsorted(cdf[g], rng.random(), side="right")), cdf.shape[1] - 1)
+                s2 = game.outcome_next[s, a, o]
+                y = r_all[g, s, a] + (greedy(qtab, t + 1, s2)[1] if t + 1 < T else 0.0)
+            else:
+                totals = r_all[:, s, a] + continuation(t, s, a)
+                if target == "rectangular":
+                    g = int(np.argmin(totals))
+                y = totals[g]
+                o = min(int(np.searchsorted(cdf[g], rng.random(), side="right")), cdf.shape[1] - 1)
+                s2 = game.outcome_next[s, a, o]
             steps += 1
-            target = r + (greedy(qtab, t + 1, s2)[1] if t + 1 < T else 0.0)
-            ja = game.joint[a]
-            li = loc[s]
-            delta = target - qtab[ar, t, li, ja].sum()
-            qtab[ar, t, li, ja] += alpha * delta
+            if joint_tab:
+                qtab[t, s, a] += alpha * (y - qtab[t, s, a])
+            else:
+                ja = game.joint[a]
+                li = loc[s]
+                delta = y - qtab[ar, t, li, ja].sum()
+                qtab[ar, t, li, ja] += alpha * delta
             s = s2
     wall = time.perf_counter() - start
-    policy = greedy_joint_policy(game, qtab, "enumerate" if ip == "enumerate" else ip)
+    if joint_tab:
+        policy = np.argmax(qtab, axis=2).astype(np.int64)
+    else:
+        policy = greedy_joint_policy(game, qtab, "enumerate" if ip == "enumerate" else ip)
     value = greedy(qtab, 0, game.initial_state)[1]
-    return Result(q_local=qtab, policy=policy, value_estimate=value, group_evaluations=evals,
-                  env_steps=steps, wall_time=wall, mode=mode)
+    return Result(q_local=None if joint_tab else qtab, q_joint=qtab if joint_tab else None, policy=policy,
+                  value_estimate=value, group_evaluations=evals, env_steps=steps, wall_time=wall, mode=mode,
+                  factorisation=factorisation, target=target)
 
 
 def train_cb_predictor(game, behaviour_q, *, episodes: int = 500, epsilon_policy: float = 0.3,

@@ -13,8 +13,8 @@ deviation are supported:
 
 where ``Q^BR_{i,h}(s,a) = r_{i,h}(s,a) + sigma_{U_i(P0_h(.|s,a))}(V^BR_{i,h+1})``. Markov
 deviations suffice because the sets are (s,a)-rectangular. The robust gap of ``pi`` is
-``max_i [ mu . V^BR_{i,1} - mu . V^pi_{i,1} ]`` at the start distribution ``mu``; it is
-``>= 0`` and zero exactly at a robust equilibrium of that kind.
+``max(0, max_i [ mu . V^BR_{i,1} - mu . V^pi_{i,1} ])`` at the start distribution ``mu``;
+it is zero exactly at a robust equilibrium of that kind.
 """
 
 from __future__ import annotations
@@ -127,12 +127,17 @@ def gap(game: MarkovGame, U, policy, kind: str = "nash", *, tol: float = 1e-10,
     """Robust equilibrium gap of a joint policy at the start distribution.
 
     ``gap(pi) = max_i [ mu . V^{BR}_{i} - mu . V^{pi}_{i} ]`` (THEORY.md section 3), with the
-    deviation class of ``kind`` (see :func:`best_response`).
+    deviation class of ``kind`` (see :func:`best_response`), floored at 0:
+    ``max(0, max_i [...])``. Under ``"nash"`` (product policies) and ``"ce"`` each player's
+    improvement is ``>= 0`` because following the policy is itself a deviation; under
+    ``"cce"`` a correlated policy can give a player MORE than any fixed deviation against
+    the others' marginal, so a per-player improvement can be negative (the policy is then
+    a strict robust CCE for that player). ``per_player`` keeps the signed numbers.
 
     Returns
     -------
     Result
-        ``value`` (the gap, a float), ``per_player`` ``(n,)`` improvements,
+        ``value`` (the gap, a float >= 0), ``per_player`` ``(n,)`` signed improvements,
         ``best_response_values`` and ``policy_values`` ``(n,)`` at the start
         distribution, ``values`` (the robust values of ``policy``, as
         :func:`robustgames.evaluate`), ``kind`` and ``is_product`` (whether the policy
@@ -156,7 +161,7 @@ def _gap(game, sets, pi, kind, *, tol=1e-10, max_iter=1_000_000, values=None):
     ])
     per_player = br - own
     return Result(
-        value=float(per_player.max()),
+        value=max(0.0, float(per_player.max())),
         per_player=per_player,
         best_response_values=br,
         policy_values=own,

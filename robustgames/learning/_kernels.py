@@ -1,0 +1,396 @@
+"""Compiled per-episode work of the online learners (serial numba kernels on arrays).
+
+Everything an episode needs at the sizes of regret experiments (S ~ 10, a handful of
+joint actions, H ~ 5) costs microseconds of arithmetic but milliseconds of Python and
+thread-pool overhead if it goes through the validated planning layer. These kernels work
+on flat arrays, serially (one core; the parallel uncertainty kernels spin up threads per
+call, which costs more than the work at this size), and are cross-checked in the tests
+against the planning layer (:func:`robustgames.gap`, :func:`robustgames.solve`) and the
+uncertainty sets' own hooks.
+
+Layout: kernels ``P (H, S*A, S)``, rewards ``R (H, S*A, n)``, values ``V (H+1, n, S)``
+(one contiguous vector per step and player), joint policies ``pi (H, S, A)``, where ``A``
+is the number of flat joint actions (C order, as :attr:`MarkovGame.flat_transitions`).
+
+Support functions available in nopython code (set codes): ``TV`` (closed form of
+THEORY.md section 2, the algorithm of :mod:`robustgames.uncertainty._tv` row by row),
+``KL`` (the row solver ``_kl_row`` of :mod:`robustgames.uncertainty._kl`, reused as is),
+``CONTAMINATION`` (``(1-rho) p.v + rho min_s v``) and ``NOMINAL`` (``p.v``, any set of
+radius 0). Other sets go through their ``_values`` hook from Python.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .._jit import kernel
+from ..equilibria import CE, solve_stage
+from ..uncertainty._kl import _kl_row
+
+TV_CODE = 0
+KL_CODE = 1
+CONTAMINATION_CODE = 2
+NOMINAL_CODE = 3
+
+
+@kernel
+def descending(v):
+    """Stable descending order of ``v`` (the last entry is the lowest-index argmin)."""
+    return np.argsort(-v, kind="mergesort")
+
+
+@kernel
+def tv_row(P, r, v, order, sigma):
+    """``inf_{TV(p, P[r]) <= sigma} p.v`` by the closed form (THEORY.md section 2)."""
+    S = P.shape[1]
+    s_min = order[S - 1]
+    v_min = v[s_min]
+    base = 0.0
+    for s in range(S):
+        base += P[r, s] * v[s]
+    budget = sigma
+    red = 0.0
+    whole = True
+    k = 0
+    while budget > 0.0 and k < S - 1:
+        s = order[k]
+        take = P[r, s]
+        if take > budget:
+            take = budget
+            whole = False
+        red += take * (v[s] - v_min)
+        budget -= take
+        k += 1
+    if k == S - 1 and whole:
+        return v_min
+    return base - red
+
+
+@kernel
+def support_row(code, radius, P, r, v, order):
+    """Support function ``sigma_U(P[r])(v)`` of the set with ``code`` and ``radius``."""
+    if code == TV_CODE:
+        return tv_row(P, r, v, order, radius)
+    if code == KL_CODE:
+        value, _, _, _, _ = _kl_row(P, r, v, radius)
+        return value
+    S = P.shape[1]
+    dot = 0.0
+    for s in range(S):
+        dot += P[r, s] * v[s]
+    if code == CONTAMINATION_CODE:
+        return (1.0 - radius) * dot + radius * v[order[S - 1]]
+    return dot
+
+
+@kernel
+def supports_step(P, v, code, radius, out):
+    """``out[r] = sigma_U(P[r])(v)`` for every row ``r`` of the 2-D ``P``."""
+    order = descending(v)
+    for r in range(P.shape[0]):
+        out[r] = support_row(code, radius, P, r, v, order)
+
+
+# ---------------------------------------------------------------------------------------
+# optimistic / pessimistic planning on the empirical model (MORNAVI, THEORY.md section 4)
+# ---------------------------------------------------------------------------------------
+
+
+@kernel
+def bonus(h, r, i, Phat, N, Vbar, scale, c_b, iota, bernstein):
+    """Exploration bonus ``b_i`` of the visited pair ``r`` at step ``h`` (see MORNAVI)."""
+    n_vis = N[h, r]
+    S = Phat.shape[2]
+    if bernstein:
+        v = Vbar[h + 1, i]
+        mean = 0.0
+        sq = 0.0
+        for s2 in range(S):
+            p = Phat[h, r, s2]
+            mean += p * v[s2]
+            sq += p * v[s2] * v[s2]
+        var = sq - mean * mean
+        if var < 0.0:
+            var = 0.0
+        den = n_vis - 1.0 if n_vis > 1.0 else 1.0
+        return c_b * (math.sqrt(2.0 * var * iota / n_vis) + 7.0 * scale[i] * iota / (3.0 * den))
+    return c_b * scale[i] * math.sqrt(S * iota / n_vis)
+
+
+@kernel
+def bar_step(h, Sb, Phat, N, R, scale, tv_radius, c_b, iota, bernstein, n_actions, kind_code,
+             Qbar, Qprev, Vbar, pi):
+    """Optimistic half of one backward step ``h`` of MORNAVI, then the stage equilibria.
+
+    ``Sb[r, i] = sigma_{U_i(P_hat_h(.|r))}(Vbar_{i,h+1})`` (read on visited rows only).
+    Unvisited pairs (``N = 0``) take ``Qbar = cap``. Stage equilibria of
+    ``Qbar_h(s, .)`` by :func:`robustgames.equilibria.solve_stage`; a state whose payoff
+    rows are bit-identical to the previous call's keeps its previous policy (the solver
+    is deterministic, so this is exact). Fills ``pi[h]`` and ``Vbar[h]``.
+    """
+    H = Qbar.shape[0]
+    SA = Qbar.shape[1]
+    n = Qbar.shape[2]
+    S = pi.shape[1]
+    A = pi.shape[2]
+    for i in range(n):
+        v = Vbar[h + 1, i]
+        cap = float(H - h)
+        if tv_radius[i] > 0.0:
+            # TV span bound: Q_h(s,a) <= min_s V_{h+1}(s) + 1/sigma for every policy's
+            # robust values (see MORNAVI docstring); min Vbar_{h+1} >= min V_{h+1}.
+            alt = v.min() + 1.0 / tv_radius[i]
+            if alt < cap:
+                cap = alt
+        for r in range(SA):
+            if N[h, r] == 0.0:
+                Qbar[h, r, i] = cap
+                continue
+            b = bonus(h, r, i, Phat, N, Vbar, scale, c_b, iota, bernstein)
+            qb = R[h, r, i] + Sb[r, i] + b
+            Qbar[h, r, i] = qb if qb < cap else cap
+    for s in range(S):
+        lo = s * A
+        same = True
+        for a in range(A):
+            for i in range(n):
+                if Qbar[h, lo + a, i] != Qprev[h, lo + a, i]:
+                    same = False
+        if not same:
+            solve_stage(Qbar[h, lo:lo + A], n_actions, kind_code, pi[h, s])
+            for a in range(A):
+                for i in range(n):
+                    Qprev[h, lo + a, i] = Qbar[h, lo + a, i]
+        for i in range(n):
+            vb = 0.0
+            for a in range(A):
+                w = pi[h, s, a]
+                if w != 0.0:
+                    vb += w * Qbar[h, lo + a, i]
+            Vbar[h, i, s] = vb
+
+
+@kernel
+def low_step(h, Sl, Phat, N, R, scale, c_b, iota, bernstein, Qlow, Vbar, Vlow, pi):
+    """Pessimistic half of step ``h``: ``Qlow = max(r + Sl - b, 0)`` (0 where unvisited)
+    on the rows the policy plays, and ``Vlow_h = E_pi Qlow_h``. ``Sl`` is read only on
+    visited rows with ``pi > 0``."""
+    n = Qlow.shape[2]
+    S = pi.shape[1]
+    A = pi.shape[2]
+    for s in range(S):
+        for i in range(n):
+            acc = 0.0
+            for a in range(A):
+                w = pi[h, s, a]
+                if w == 0.0:
+                    continue
+                r = s * A + a
+                if N[h, r] == 0.0:
+                    ql = 0.0
+                else:
+                    b = bonus(h, r, i, Phat, N, Vbar, scale, c_b, iota, bernstein)
+                    ql = R[h, r, i] + Sl[r, i] - b
+                    if ql < 0.0:
+                        ql = 0.0
+                Qlow[h, r, i] = ql
+                acc += w * ql
+            Vlow[h, i, s] = acc
+
+
+@kernel
+def plan(Phat, N, R, codes, radii, scale, tv_radius, c_b, iota, bernstein, n_actions,
+         kind_code, Qbar, Qlow, Qprev, Vbar, Vlow, pi, Sb, Sl):
+    """All steps of MORNAVI's planning, every support function compiled (set codes).
+
+    Support values are computed only where they are read: visited rows for ``Qbar``,
+    visited rows the policy plays for ``Qlow``.
+    """
+    H = Qbar.shape[0]
+    SA = Qbar.shape[1]
+    n = Qbar.shape[2]
+    A = pi.shape[2]
+    for h in range(H - 1, -1, -1):
+        P = Phat[h]
+        for i in range(n):
+            v = Vbar[h + 1, i]
+            order = descending(v)
+            for r in range(SA):
+                if N[h, r] > 0.0:
+                    Sb[r, i] = support_row(codes[i], radii[i], P, r, v, order)
+        bar_step(h, Sb, Phat, N, R, scale, tv_radius, c_b, iota, bernstein, n_actions, kind_code,
+                 Qbar, Qprev, Vbar, pi)
+        for i in range(n):
+            v = Vlow[h + 1, i]
+            order = descending(v)
+            for r in range(SA):
+                if N[h, r] > 0.0 and pi[h, r // A, r % A] > 0.0:
+                    Sl[r, i] = support_row(codes[i], radii[i], P, r, v, order)
+        low_step(h, Sl, Phat, N, R, scale, c_b, iota, bernstein, Qlow, Vbar, Vlow, pi)
+
+
+# ---------------------------------------------------------------------------------------
+# the exact robust gap of a joint policy on the true game (THEORY.md section 3)
+# ---------------------------------------------------------------------------------------
+
+
+@kernel
+def strides_of(n_actions):
+    n = n_actions.shape[0]
+    strides = np.empty(n, dtype=np.int64)
+    s = 1
+    for i in range(n - 1, -1, -1):
+        strides[i] = s
+        s *= n_actions[i]
+    return strides
+
+
+@kernel
+def robust_gap(P, R, mu, codes, radii, pi, n_actions, kind_code, V, W, Q, per_player):
+    """Robust gap ``max_i [mu.V^BR_{i,1} - mu.V^pi_{i,1}]`` of ``pi`` (compiled).
+
+    The same recursions as :mod:`robustgames.planning._evaluate` and
+    :mod:`robustgames.planning._best_response` (deviation class ``kind_code``: strategy
+    modifications for CE, fixed deviations otherwise). Returns the gap and fills
+    ``per_player``.
+    """
+    H = P.shape[0]
+    SA = P.shape[1]
+    S = P.shape[2]
+    n = R.shape[2]
+    A = SA // S
+    strides = strides_of(n_actions)
+    V[H] = 0.0
+    for h in range(H - 1, -1, -1):
+        for i in range(n):
+            v = V[h + 1, i]
+            order = descending(v)
+            for s in range(S):
+                acc = 0.0
+                for a in range(A):
+                    w = pi[h, s, a]
+                    if w == 0.0:
+                        continue
+                    r = s * A + a
+                    q = R[h, r, i] + support_row(codes[i], radii[i], P[h], r, v, order)
+                    acc += w * q
+                V[h, i, s] = acc
+    best = -np.inf
+    for i in range(n):
+        Ai = n_actions[i]
+        st = strides[i]
+        vals = np.empty(Ai)
+        M = np.empty((Ai, Ai))
+        need = np.zeros(SA, dtype=np.bool_)
+        W[H] = 0.0
+        for h in range(H - 1, -1, -1):
+            w_next = W[h + 1]
+            order = descending(w_next)
+            # Q of player i only on the rows a deviation can reach: (s, b, a_{-i}) with
+            # a_{-i} played by the others under pi
+            need[:] = False
+            for s in range(S):
+                for a in range(A):
+                    if pi[h, s, a] != 0.0:
+                        ai = (a // st) % Ai
+                        a0 = a - ai * st
+                        for b in range(Ai):
+                            need[s * A + a0 + b * st] = True
+            for r in range(SA):
+                if need[r]:
+                    Q[r] = R[h, r, i] + support_row(codes[i], radii[i], P[h], r, w_next, order)
+            for s in range(S):
+                lo = s * A
+                if kind_code == CE:
+                    M[:] = 0.0
+                    for a in range(A):
+                        w = pi[h, s, a]
+                        if w == 0.0:
+                            continue
+                        ai = (a // st) % Ai
+                        a0 = a - ai * st
+                        for b in range(Ai):
+                            M[ai, b] += w * Q[lo + a0 + b * st]
+                    tot = 0.0
+                    for ai in range(Ai):
+                        tot += M[ai].max()
+                    W[h, s] = tot
+                else:
+                    vals[:] = 0.0
+                    for a in range(A):
+                        w = pi[h, s, a]
+                        if w == 0.0:
+                            continue
+                        ai = (a // st) % Ai
+                        a0 = a - ai * st
+                        for b in range(Ai):
+                            vals[b] += w * Q[lo + a0 + b * st]
+                    W[h, s] = vals.max()
+        br = 0.0
+        own = 0.0
+        for s in range(S):
+            br += mu[s] * W[0, s]
+            own += mu[s] * V[0, i, s]
+        per_player[i] = br - own
+        if br - own > best:
+            best = br - own
+    return best
+
+
+# ---------------------------------------------------------------------------------------
+# episodes
+# ---------------------------------------------------------------------------------------
+
+
+@kernel
+def _draw(p, u):
+    """Inverse-CDF draw from the distribution ``p`` with a uniform ``u`` in [0, 1)."""
+    acc = 0.0
+    last = 0
+    for k in range(p.shape[0]):
+        if p[k] > 0.0:
+            last = k
+            acc += p[k]
+            if u < acc:
+                return k
+    return last  # round-off: the last index with positive mass
+
+
+@kernel
+def sample_episode(P, R, mu, pi, u, states, actions, rewards):
+    """One episode of the nominal game under the joint policy ``pi`` from ``mu``.
+
+    ``u`` holds ``2H + 1`` uniforms (start state, then a joint action and a next state per
+    step); fills ``states (H+1,)``, flat joint ``actions (H,)`` and ``rewards (H, n)``.
+    """
+    H = P.shape[0]
+    S = P.shape[2]
+    A = pi.shape[2]
+    s = _draw(mu, u[0])
+    states[0] = s
+    for h in range(H):
+        a = _draw(pi[h, s], u[1 + 2 * h])
+        r = s * A + a
+        actions[h] = a
+        rewards[h] = R[h, r]
+        s = _draw(P[h, r], u[2 + 2 * h])
+        states[h + 1] = s
+    return s
+
+
+@kernel
+def observe(states, actions, rewards, A, counts, N, Phat, Rhat):
+    """Count update of one trajectory: ``N_h(s,a) += 1``, ``N_h(s,a,s') += 1``,
+    ``P_hat_h(.|s,a) = N_h(s,a,.)/N_h(s,a)``, and the (deterministic) reward revealed."""
+    H = actions.shape[0]
+    S = counts.shape[2]
+    for h in range(H):
+        r = states[h] * A + actions[h]
+        N[h, r] += 1.0
+        counts[h, r, states[h + 1]] += 1.0
+        inv = 1.0 / N[h, r]
+        for s2 in range(S):
+            Phat[h, r, s2] = counts[h, r, s2] * inv
+        Rhat[h, r] = rewards[h]

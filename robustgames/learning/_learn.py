@@ -1,0 +1,172 @@
+"""The runner of online learners: episodes, exact per-episode robust gaps, regret.
+
+``learn(game, learner, episodes)`` plays ``episodes`` episodes of the NOMINAL game. Before
+episode ``k`` the learner plans a joint policy ``pi^k`` (possibly correlated) and, if it has
+one, a certificate ``Vbar - Vlow`` at the start; the runner computes the EXACT robust gap
+of ``pi^k`` on the true game (THEORY.md section 3),
+
+    gap(pi^k) = max_i [ mu . V^{BR, pi^k_{-i}}_{i,1} - mu . V^{pi^k}_{i,1} ],
+
+with the deviation class of the learner's equilibrium (reported as ``max(0, .)``: under
+the fixed-deviation class of CCE a correlated policy can give every player more than any
+deviation, so the raw maximum can be negative; the raw per-player differences are kept
+in ``gap_per_player``), then samples the episode (start
+``s_1 ~ initial``, ``a_h ~ pi^k_h(.|s_h)``, ``s_{h+1} ~ P0_h(.|s_h, a_h)``) and hands the
+trajectory to the learner. ``Regret(K) = sum_k gap(pi^k)`` (THEORY.md section 4).
+
+The gap is computed by the compiled recursion of :func:`._kernels.robust_gap` when every
+set of the objective has a kernel code (TV, KL, contamination, radius 0) and by the
+planning layer's :func:`robustgames.planning._best_response._gap` otherwise
+(``gap_method="planning"`` forces the latter; the tests check that both agree).
+Consecutive episodes with an identical policy reuse the gap (it is a function of the
+policy alone).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from .._result import Result
+from .._validation import check_choice, check_positive_int
+from ..equilibria import KIND_CODES
+from ..planning._best_response import _gap
+from ..uncertainty import as_player_sets
+from . import _kernels as K
+from ._learners import _check_game, _Learner
+from ._sets import compile_sets
+
+
+def learn(game, learner, episodes, *, rng=None, U=None, progress=False, keep_policies=False,
+          gap_method="auto") -> Result:
+    """Run an online learner for ``episodes`` episodes and measure every episode exactly.
+
+    Parameters
+    ----------
+    game : MarkovGame
+        Finite-horizon game (the TRUE nominal game; the learner only sees its episodes).
+    learner : MORNAVI, OptimisticNashVI, DRNVI or UniformPolicy
+    episodes : int
+        Number of episodes ``K >= 1``.
+    rng : None, int or numpy.random.Generator
+        Through :func:`numpy.random.default_rng`; drives the episodes (and DR-NVI's
+        generative samples). The same seed gives identical results.
+    U : UncertaintySet or list, optional
+        The robust objective the gap is measured under; default: the learner's own sets
+        (required for :class:`OptimisticNashVI` and :class:`UniformPolicy`).
+    progress : bool
+        Show a tqdm progress bar.
+    keep_policies : bool
+        Also return every episode's joint policy, ``(K, H, S, A_1..A_n)``.
+    gap_method : {"auto", "planning"}
+        ``"auto"``: compiled gap when the sets allow it; ``"planning"``: always
+        :func:`robustgames.gap`'s implementation.
+
+    Returns
+    -------
+    Result
+        ``gap (K,)``: exact robust gap of each episode's policy; ``bound (K,)``: the
+        learner's certified upper bound ``max_i mu.(Vbar_i - Vlow_i)`` (NaN when the
+        learner certifies nothing for this objective: uniform, DR-NVI, optimistic Nash-VI
+        or sets different from the learner's); ``learner_bound (K,)``: the learner's own
+        certificate for its own objective; ``regret (K,) = cumsum(gap)``; ``gap_per_player
+        (K, n)``; ``episodes``; ``learner`` (a dict describing it); ``U`` (repr of the
+        objective); ``kind``; ``seconds``; ``policies`` if asked.
+    """
+    if not isinstance(learner, _Learner):
+        raise TypeError(f"learner must be one of MORNAVI, OptimisticNashVI, DRNVI, UniformPolicy; "
+                        f"got {type(learner).__name__}")
+    _check_game(game, "learn")
+    if isinstance(episodes, bool) or not isinstance(episodes, (int, np.integer)):
+        raise TypeError(f"episodes must be a positive integer, got {episodes!r}")
+    Kep = check_positive_int(episodes, "episodes")
+    check_choice(gap_method, "gap_method", ("auto", "planning"))
+    n = game.n_players
+    own = learner.objective_sets(n)
+    if U is None:
+        if own is None:
+            raise ValueError(f"U must be given: {type(learner).__name__} has no robust objective of its own "
+                             "(pass the sets the gap is measured under, e.g. U=rg.TV(0.1))")
+        sets = own
+    else:
+        sets = as_player_sets(U, n)
+    kind = learner.equilibrium
+    certifies = own is not None and list(own) == list(sets)
+    rng = np.random.default_rng(rng)
+
+    H, S, A = game.horizon, game.n_states, game.n_joint_actions
+    P0 = np.ascontiguousarray(game.flat_transitions.reshape(H, S * A, S))
+    R = np.ascontiguousarray(game.flat_rewards.reshape(H, S * A, n))
+    mu = np.ascontiguousarray(game.initial)
+    n_actions = np.asarray(game.n_actions, dtype=np.int64)
+    kind_code = KIND_CODES[kind]
+    compiled = compile_sets(sets) if gap_method == "auto" else None
+    Vw = np.zeros((H + 1, n, S))
+    Ww = np.zeros((H + 1, S))
+    Qw = np.zeros(S * A)
+    per = np.zeros(n)
+
+    def exact_gap(pi):
+        if compiled is not None:
+            g = K.robust_gap(P0, R, mu, compiled[0], compiled[1], pi, n_actions, kind_code, Vw, Ww, Qw, per)
+            return max(g, 0.0), per.copy()
+        res = _gap(game, sets, pi, kind)
+        return max(res.value, 0.0), res.per_player
+
+    t0 = time.perf_counter()
+    state = learner._start(game, Kep, rng)
+    gaps = np.empty(Kep)
+    bounds = np.empty(Kep)
+    per_player = np.empty((Kep, n))
+    policies = np.empty((Kep, H, S, A)) if keep_policies else None
+    states = np.empty(H + 1, dtype=np.int64)
+    actions = np.empty(H, dtype=np.int64)
+    rewards = np.empty((H, n))
+    prev_pi = None
+    prev = (math.nan, None)
+    it = range(Kep)
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm  # noqa: PLC0415
+
+        bar = tqdm(it, desc=type(learner).__name__, unit="ep")
+        it = bar
+    try:
+        for k in it:
+            pi, cert = state.plan()
+            if prev_pi is not None and np.array_equal(pi, prev_pi):
+                g, pp = prev
+            else:
+                g, pp = exact_gap(pi)
+                prev_pi = pi.copy()
+                prev = (g, pp)
+            gaps[k] = g
+            bounds[k] = cert
+            per_player[k] = pp
+            if keep_policies:
+                policies[k] = pi
+            if state.observes:
+                u = rng.random(2 * H + 1)
+                K.sample_episode(P0, R, mu, pi, u, states, actions, rewards)
+                state.observe(states, actions, rewards)
+    finally:
+        if bar is not None:
+            bar.close()
+    seconds = time.perf_counter() - t0
+    out = Result(
+        gap=gaps,
+        bound=bounds if certifies else np.full(Kep, np.nan),
+        regret=np.cumsum(gaps),
+        learner_bound=bounds,
+        gap_per_player=per_player,
+        episodes=Kep,
+        learner=learner.describe(),
+        U=repr(sets[0] if all(s == sets[0] for s in sets) else sets),
+        kind=kind,
+        seconds=seconds,
+    )
+    if keep_policies:
+        out.policies = policies.reshape((Kep,) + game.policy_shape)
+    return out
