@@ -73,9 +73,11 @@ def solve(game: MarkovGame, U, equilibrium: str = "nash", *, method: str = "valu
     elif game.discounted:
         policy, Q, iterations, converged = _discounted_vi(game, sets, equilibrium, tol, max_iter)
     else:
-        policy, Q, iterations, converged = _finite_horizon(game, sets, equilibrium)
-    values = _evaluate(game, sets, policy, tol=min(tol, 1e-10))
-    certificate = _gap(game, sets, policy, equilibrium, tol=min(tol, 1e-10), values=None)
+        policy, Q, iterations, converged, values = _finite_horizon(game, sets, equilibrium)
+    if game.discounted:  # value iteration's values approximate; evaluate the returned policy
+        values = _evaluate(game, sets, policy, tol=min(tol, 1e-10))
+    # (finite horizon: the backward pass IS the robust evaluation of the returned policy)
+    certificate = _gap(game, sets, policy, equilibrium, tol=min(tol, 1e-10), values=values)
     shape = game.policy_shape
     return Result(
         policy=policy.reshape(shape),
@@ -92,14 +94,14 @@ def solve(game: MarkovGame, U, equilibrium: str = "nash", *, method: str = "valu
 
 def _finite_horizon(game, sets, equilibrium):
     H, S, A, n = game.horizon, game.n_states, game.n_joint_actions, game.n_players
-    V = np.zeros((S, n))
+    V = np.zeros((H + 1, S, n))
     Q = np.empty((H, S, A, n))
     policy = np.empty((H, S, A))
     for h in range(H - 1, -1, -1):
-        robust_q(game, sets, V, h, out=Q[h])
+        robust_q(game, sets, V[h + 1], h, out=Q[h])
         solve_stages(Q[h], game.n_actions, equilibrium, out=policy[h])
-        V = np.einsum("sa,sai->si", policy[h], Q[h])
-    return policy, Q, H, True
+        V[h] = np.einsum("sa,sai->si", policy[h], Q[h])
+    return policy, Q, H, True, V
 
 
 def _discounted_vi(game, sets, equilibrium, tol, max_iter):
