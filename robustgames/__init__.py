@@ -13,6 +13,18 @@ True
 
 from ._result import Result
 from ._version import __version__
+from .equilibria import (
+    cce_gap,
+    ce_gap,
+    correlated,
+    is_cce,
+    is_ce,
+    is_nash,
+    nash,
+    nash_gap,
+    stage_equilibrium,
+    zero_sum,
+)
 from .games import (
     ChuteGame,
     MarkovGame,
@@ -50,6 +62,17 @@ __all__ = [
     "ChiSquare",
     "Contamination",
     "Group",
+    # stage-game equilibria
+    "zero_sum",
+    "nash",
+    "correlated",
+    "stage_equilibrium",
+    "nash_gap",
+    "ce_gap",
+    "cce_gap",
+    "is_nash",
+    "is_ce",
+    "is_cce",
     # planning
     "evaluate",
     "best_response",
