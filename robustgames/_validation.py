@@ -7,15 +7,39 @@ is one.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 
+from ._jit import kernel
+
 ROW_SUM_TOL = 1e-8
 
 
-def as_float_array(x, name: str, *, ndim: int | None = None, min_ndim: int | None = None) -> np.ndarray:
-    """``x`` as a C-contiguous float64 array, with finite, checked dimensions."""
+@kernel
+def _scan_distributions(A, tol):
+    """One pass over the rows of ``A`` (R, S): the first problem found as
+    ``(code, row, column)``; code 0 none, 1 non-finite, 2 negative, 3 bad row sum."""
+    R, S = A.shape
+    for r in range(R):
+        total = 0.0
+        for j in range(S):
+            x = A[r, j]
+            if not math.isfinite(x):
+                return 1, r, j
+            if x < 0.0:
+                return 2, r, j
+            total += x
+        if abs(total - 1.0) > tol:
+            return 3, r, -1
+    return 0, -1, -1
+
+
+def as_float_array(x, name: str, *, ndim: int | None = None, min_ndim: int | None = None,
+                   finite: bool = True) -> np.ndarray:
+    """``x`` as a C-contiguous float64 array, with checked dimensions and (unless
+    ``finite=False``, for callers that check distributions next) finite entries."""
     try:
         arr = np.ascontiguousarray(x, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -24,7 +48,8 @@ def as_float_array(x, name: str, *, ndim: int | None = None, min_ndim: int | Non
         raise ValueError(f"{name} must have {ndim} dimensions, got shape {arr.shape}")
     if min_ndim is not None and arr.ndim < min_ndim:
         raise ValueError(f"{name} must have at least {min_ndim} dimension(s), got shape {arr.shape}")
-    check_finite(arr, name)
+    if finite:
+        check_finite(arr, name)
     return arr
 
 
@@ -39,12 +64,17 @@ def check_finite(arr: np.ndarray, name: str) -> None:
 def check_distributions(arr: np.ndarray, name: str, *, tol: float = ROW_SUM_TOL) -> None:
     """Raise unless every row along the last axis is a probability distribution.
 
-    Entries must be non-negative and each row must sum to 1 within ``tol``; the message
-    names the first offending index.
+    Entries must be finite and non-negative and each row must sum to 1 within ``tol``;
+    the message names the first offending index. float64 arrays are scanned in one
+    compiled pass (the error, if any, is then described by the numpy path below).
     """
-    check_finite(arr, name)
-    if arr.shape[-1] == 0:
+    if arr.ndim == 0 or arr.shape[-1] == 0:
         raise ValueError(f"{name} must have a non-empty last axis, got shape {arr.shape}")
+    if arr.dtype == np.float64 and arr.flags.c_contiguous:
+        code, _, _ = _scan_distributions(arr.reshape(-1, arr.shape[-1]), float(tol))
+        if code == 0:
+            return
+    check_finite(arr, name)
     neg = arr < 0
     if neg.any():
         idx = tuple(int(i) for i in np.argwhere(neg)[0])

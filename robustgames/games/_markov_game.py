@@ -59,7 +59,7 @@ class MarkovGame:
     """
 
     def __init__(self, transitions, rewards, gamma=None, initial=None, name: str | None = None):
-        P = as_float_array(transitions, "transitions", min_ndim=3)
+        P = as_float_array(transitions, "transitions", min_ndim=3, finite=False)
         R = as_float_array(rewards, "rewards", min_ndim=3)
         if gamma is None:
             lead = 2  # (H, S)
