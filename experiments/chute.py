@@ -8,7 +8,12 @@ game (:func:`robustgames.games._chute.chute_mapping_game`):
 2. VDN learners: nominal MARL, DRMARL with exhaustive worst-group search, DRMARL with the
    contextual-bandit predictor, random group selection, group-specific MARL (one per group);
    each scored EXACTLY per group (recirculation rate, throughput), mean and worst, with its
-   compute (group-reward evaluations, environment steps, wall time);
+   compute (group-reward evaluations, environment steps, wall time), its exact robust value
+   and its value under the paper's predicted-group approximation (32);
+   diagnostic rows (why DRMARL can lose to MARL on variant "b"): the same exhaustive learner
+   with the exact rectangular target ``min_g [r_g + P_g . V]`` (VDN), and a joint-table
+   learner without the VDN factorisation, with the approximate and with the rectangular
+   target (:func:`robustgames.learning._drmarl.train_vdn`, ``factorisation`` / ``target``);
 3. the CB predictor's accuracy and its cost against exhaustive search;
 4. out-of-distribution mixes outside the convex hull of the groups (L1 distance to the hull
    by linear programming);
@@ -31,10 +36,13 @@ from robustgames.learning._drmarl import cb_accuracy, evaluate_joint_policy, tra
 from robustgames.planning._group_dro import group_dro_solve
 
 PROFILES = {
+    # "smoke": the same pipeline on few episodes and groups (seconds; for the test suite)
+    "smoke": dict(episodes=300, cb_episodes=150, seeds=1, groups_grid=[3, 5], n_groups=5,
+                  sensitivity_episodes=200, ood_points=5, joint_alpha=1.0),
     "quick": dict(episodes=2000, cb_episodes=1000, seeds=1, groups_grid=[5, 9, 21, 50], n_groups=9,
-                  sensitivity_episodes=1500, ood_points=15),
+                  sensitivity_episodes=1500, ood_points=15, joint_alpha=1.0),
     "full": dict(episodes=8000, cb_episodes=4000, seeds=3, groups_grid=[5, 9, 21, 50], n_groups=9,
-                 sensitivity_episodes=6000, ood_points=31),
+                 sensitivity_episodes=6000, ood_points=31, joint_alpha=1.0),
 }
 GAME = dict(n_destinations=2, n_chutes=5, capacity=2, volume=8, steps=4, max_new=1, n_levels=3)
 
@@ -59,7 +67,7 @@ def distance_to_hull(p, groups) -> float:
 def _metrics(game, policy, extra=None):
     ev = evaluate_joint_policy(game, policy)
     row = dict(recirculation=ev.recirculation_rate.tolist(), throughput=ev.throughput.tolist(),
-               robust_value=ev.robust_value, value=ev.value.tolist())
+               robust_value=ev.robust_value, predicted_value=ev.predicted_value, value=ev.value.tolist())
     row.update(extra or {})
     return row
 
@@ -69,8 +77,22 @@ def _cost(res):
                 wall_time=float(res.wall_time), value_estimate=float(res.value_estimate))
 
 
-def _compare(game, cfg, seeds, *, group_specific=True, episodes=None):
-    """DP and all learners on one game; per-seed rows (lists over seeds)."""
+# diagnostic learners: row name -> (factorisation, target); the joint table uses cfg["joint_alpha"]
+DIAGNOSTICS = {
+    "DRMARL exh. rectangular target": ("vdn", "rectangular"),
+    "DRMARL joint table": ("joint", "approximate"),
+    "DRMARL joint rectangular": ("joint", "rectangular"),
+}
+
+
+def _compare(game, cfg, seeds, *, group_specific=True, episodes=None, diagnostics=tuple(DIAGNOSTICS)):
+    """DP and all learners on one game; per-seed rows (lists over seeds).
+
+    ``diagnostics``: names of :data:`DIAGNOSTICS` rows to add (exhaustive worst-group
+    DRMARL with another factorisation or target). The joint table is trained with step
+    size ``cfg["joint_alpha"]`` (its targets are exact expectations for the rectangular
+    target, so ``alpha = 1`` is asynchronous backward induction on visited (s, a)).
+    """
     episodes = episodes or cfg["episodes"]
     P = game.transitions if game.variant == "b" else game.transitions[0]
     s0 = game.initial_state
@@ -87,7 +109,7 @@ def _compare(game, cfg, seeds, *, group_specific=True, episodes=None):
     policies = {"DP group-DRO (exact)": rect.policy, "DP predicted-group approx.": pred.policy}
     cb_rows = []
     for k, ss in enumerate(seeds):
-        rngs = ss.spawn(6)
+        rngs = ss.spawn(6 + len(DIAGNOSTICS))  # the first six are those of the original rows
         nom = train_vdn(game, "nominal", episodes=episodes, rng=rngs[0])
         exh = train_vdn(game, "exhaustive", episodes=episodes, rng=rngs[1])
         cb = train_cb_predictor(game, nom.q_local, episodes=cfg["cb_episodes"], rng=rngs[2])
@@ -98,6 +120,12 @@ def _compare(game, cfg, seeds, *, group_specific=True, episodes=None):
         cost_cb.update(cb_pretraining_samples=int(cb.group_samples), cb_pretraining_time=float(cb.wall_time))
         learners = {"MARL (nominal)": (nom, _cost(nom)), "DRMARL exhaustive": (exh, _cost(exh)),
                     "DRMARL + CB": (cbl, cost_cb), "DRMARL random group": (rnd, _cost(rnd))}
+        for j, (name, (fac, tgt)) in enumerate(DIAGNOSTICS.items()):
+            if name in diagnostics:
+                alpha = cfg["joint_alpha"] if fac == "joint" else 0.1
+                res = train_vdn(game, "exhaustive", episodes=episodes, factorisation=fac, target=tgt, alpha=alpha,
+                                rng=rngs[6 + j])
+                learners[name] = (res, _cost(res))
         for name, (res, cost) in learners.items():
             rows.setdefault(name, []).append(_metrics(game, res.policy, cost))
             if k == 0:
@@ -149,6 +177,7 @@ def run(profile: str = "quick", out_dir=".", seed: int = 0) -> pathlib.Path:
     for variant, vss in zip(("a", "b"), learn_ss.spawn(2)):
         game = chute_mapping_game(**GAME, n_groups=cfg["n_groups"], variant=variant, rng=game_seed)
         dp, rows, cb_rows, policies = _compare(game, cfg, vss.spawn(cfg["seeds"]))
+        policies = {k: v for k, v in policies.items() if k not in DIAGNOSTICS}
         out["variants"][variant] = dict(
             groups=game.groups.tolist(), group_weights=game.group_weights.tolist(),
             history=game.history.tolist(), n_states=game.n_states, n_joint_actions=game.n_joint_actions,
@@ -157,7 +186,8 @@ def run(profile: str = "quick", out_dir=".", seed: int = 0) -> pathlib.Path:
     for m, mss in zip(cfg["groups_grid"], sens_ss.spawn(len(cfg["groups_grid"]))):
         game = chute_mapping_game(**GAME, n_groups=m, variant="b", rng=game_seed)
         dp, rows, cb_rows, _ = _compare(game, cfg, mss.spawn(1), group_specific=False,
-                                        episodes=cfg["sensitivity_episodes"])
+                                        episodes=cfg["sensitivity_episodes"],
+                                        diagnostics=("DRMARL exh. rectangular target",))
         sens.append(dict(n_groups=m, dp=dp, rows=rows, cb=cb_rows))
     out["sensitivity"] = sens
     out["wall_time"] = time.perf_counter() - start

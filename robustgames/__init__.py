@@ -30,12 +30,15 @@ from .games import (
     MarkovGame,
     chute_mapping_game,
     deterministic_policy,
+    fail_state_game,
     game_catalog,
+    intersection_game,
     joint_actions,
     joint_index,
     marginal,
     product_policy,
     random_game,
+    support_shift_game,
 )
 from .learning import DRNVI, MORNAVI, OptimisticNashVI, UniformPolicy, learn
 from .planning import best_response, evaluate, gap, group_dro_solve, solve
@@ -53,6 +56,9 @@ __all__ = [
     "deterministic_policy",
     "random_game",
     "game_catalog",
+    "fail_state_game",
+    "support_shift_game",
+    "intersection_game",
     "ChuteGame",
     "chute_mapping_game",
     # uncertainty sets

@@ -281,13 +281,17 @@ def train_vdn(game, mode: str = "nominal", *, episodes: int = 3000, alpha: float
     eps0, eps1 = epsilon
     ar = np.arange(N)
 
+    support = {}  # (s, a) -> (distinct next states, outcome -> position), filled lazily
+
     def continuation(t, s, a):
         """``sum_s' P_g(s' | s, a) V_{t+1}(s')`` for every group g, (m,)."""
         if t + 1 >= T:
             return np.zeros(m)
-        nxt = game.outcome_next[s, a]
-        uniq, inv = np.unique(nxt, return_inverse=True)
-        vals = np.array([greedy(qtab, t + 1, int(s2))[1] for s2 in uniq])
+        if (s, a) not in support:
+            uniq, inv = np.unique(game.outcome_next[s, a], return_inverse=True)
+            support[s, a] = (uniq.tolist(), inv)
+        uniq, inv = support[s, a]
+        vals = np.array([greedy(qtab, t + 1, s2)[1] for s2 in uniq])
         return pmf @ vals[inv]
 
     for ep in range(episodes):
@@ -431,7 +435,11 @@ def evaluate_joint_policy(game, policy) -> Result:
     Result
         ``recirculation_rate`` (m,) recirculated / inducted packages; ``throughput`` (m,)
         sorted packages per day; ``value`` (m,) expected team return; ``robust_value``
-        ((s, a)-rectangular group adversary, at the start state).
+        ((s, a)-rectangular group adversary, at the start state); ``predicted_value``
+        (the policy's value under the paper's approximation (32): the group
+        ``g'(s, a) = argmin_g r_g(s, a)`` is fixed per (s, a), reward and transition of
+        ``g'``; the objective that ``target="approximate"`` learners optimise, an upper
+        bound on ``robust_value``).
     """
     from ..planning._group_dro import policy_value_per_group, robust_policy_values
 
@@ -441,4 +449,13 @@ def evaluate_joint_policy(game, policy) -> Result:
     thr = policy_value_per_group(game.throughput, P, policy, T, s0)
     val = policy_value_per_group(game.rewards, P, policy, T, s0)
     rob = robust_policy_values(game.rewards, P, policy, T)[0, s0]
-    return Result(recirculation_rate=rec / (game.volume * T), throughput=thr, value=val, robust_value=float(rob))
+    pol = np.asarray(policy)
+    s_idx = np.arange(game.n_states)
+    worst = np.argmin(game.rewards, axis=0)
+    v = np.zeros(game.n_states)
+    for h in range(T - 1, -1, -1):
+        a = pol[h]
+        g = worst[s_idx, a]
+        v = game.rewards[g, s_idx, a] + P[g, s_idx, a] @ v
+    return Result(recirculation_rate=rec / (game.volume * T), throughput=thr, value=val, robust_value=float(rob),
+                  predicted_value=float(v[s0]))
