@@ -31,3 +31,19 @@ def test_public_api_contract_names():
                  "gap", "MORNAVI", "learn", "Result"]:
         assert hasattr(rg, name), name
         assert name in rg.__all__, name
+
+
+def test_numba_cache_directory_follows_the_sources(tmp_path, monkeypatch):
+    """Editing any source file must start a fresh numba cache (numba itself only tracks
+    the file defining a kernel, not the kernels it inlines from other modules)."""
+    from robustgames import _jit
+
+    src = tmp_path / "mod.py"
+    src.write_text("x = 1\n")
+    monkeypatch.setattr(_jit, "_source_files", lambda: [src])
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "cache"))
+    first = _jit._cache_dir()
+    assert first == _jit._cache_dir()
+    assert first.startswith(str(tmp_path / "cache"))
+    src.write_text("x = 2\n")
+    assert _jit._cache_dir() != first
