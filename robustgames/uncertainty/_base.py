@@ -84,7 +84,7 @@ class UncertaintySet:
 
     # -- helpers ---------------------------------------------------------------------
     def _check(self, p0, v):
-        P = as_float_array(p0, "p0", min_ndim=1)
+        P = as_float_array(p0, "p0", min_ndim=1, finite=False)
         vec = as_float_array(v, "v", ndim=1)
         if P.shape[-1] != vec.shape[0]:
             raise ValueError(

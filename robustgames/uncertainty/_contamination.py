@@ -1,0 +1,81 @@
+"""rho-contamination set: exact support function in closed form.
+
+``U(p0) = {(1 - rho) p0 + rho q : q in simplex}``, ``rho in [0, 1]`` (THEORY.md sections
+1-2; the contamination target of DrIGM, arXiv 2602.11437, which drops the ``min v`` term).
+The set is a translate of a scaled simplex, so
+
+    inf_{p in U} p.v = (1 - rho) p0.v + rho min_s v(s),
+
+with the minimum over ALL states (``q`` may put mass where ``p0`` is zero), attained by
+``(1 - rho) p0 + rho e_{s_min}`` with ``s_min`` the lowest-index argmin of ``v``. One
+streaming pass per row.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import prange
+
+from .._jit import parallel_kernel
+from ._base import UncertaintySet
+
+
+@parallel_kernel
+def _contamination_values(P, v, s_min, rho, out):
+    R, S = P.shape
+    v_min = v[s_min]
+    for r in prange(R):
+        dot = 0.0
+        for s in range(S):
+            dot += P[r, s] * v[s]
+        out[r] = (1.0 - rho) * dot + rho * v_min
+
+
+@parallel_kernel
+def _contamination_distributions(P, v, s_min, rho, out):
+    R, S = P.shape
+    for r in prange(R):
+        for s in range(S):
+            out[r, s] = (1.0 - rho) * P[r, s]
+        out[r, s_min] += rho
+
+
+def contamination_divergence(p0, p) -> np.ndarray:
+    """The smallest ``rho`` with ``p = (1 - rho) p0 + rho q`` for some distribution ``q``:
+    ``max(0, 1 - min_{s : p0_s > 0} p_s / p0_s)`` along the last axis."""
+    P0 = np.asarray(p0, dtype=np.float64)
+    Q = np.asarray(p, dtype=np.float64)
+    Q, P0 = np.broadcast_arrays(Q, P0)
+    ratio = np.full(Q.shape, np.inf)
+    supp = P0 > 0
+    ratio[supp] = Q[supp] / P0[supp]
+    return np.maximum(0.0, 1.0 - ratio.min(axis=-1))
+
+
+class Contamination(UncertaintySet):
+    """rho-contamination set ``{(1 - radius) p0 + radius q : q in simplex}``, ``radius in [0, 1]``.
+
+    Support function (closed form, THEORY.md section 2): ``(1 - radius) p0.v + radius min_s v``
+    (minimum over all states). It lies inside the TV ball of the same radius.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from robustgames.uncertainty import Contamination
+    >>> float(Contamination(0.5).worst_value([0.0, 1.0], [0.0, 1.0]))
+    0.5
+    """
+
+    max_radius = 1.0
+    allows_support_shift = True
+
+    def divergence(self, p0, p):
+        """Smallest contamination level ``rho`` that reaches ``p`` from ``p0`` (see
+        :func:`contamination_divergence`)."""
+        return contamination_divergence(p0, p)
+
+    def _values(self, P, v, out):
+        _contamination_values(P, v, int(np.argmin(v)), self.radius, out)
+
+    def _distributions(self, P, v, out):
+        _contamination_distributions(P, v, int(np.argmin(v)), self.radius, out)
