@@ -12,8 +12,7 @@ Layout: kernels ``P (H, S*A, S)``, rewards ``R (H, S*A, n)``, values ``V (H+1, n
 (one contiguous vector per step and player), joint policies ``pi (H, S, A)``, where ``A``
 is the number of flat joint actions (C order, as :attr:`MarkovGame.flat_transitions`).
 
-Support functions available in nopython code (set codes): ``TV`` (closed form of
-THEORY.md section 2, the algorithm of :mod:`robustgames.uncertainty._tv` row by row),
+Support functions available in nopython code (set codes): ``TV`` (the row function ``tv_row`` of :mod:`robustgames.uncertainty._tv`, reused as is),
 ``KL`` (the row solver ``_kl_row`` of :mod:`robustgames.uncertainty._kl`, reused as is),
 ``CONTAMINATION`` (``(1-rho) p.v + rho min_s v``) and ``NOMINAL`` (``p.v``, any set of
 radius 0). Other sets go through their ``_values`` hook from Python.
@@ -28,6 +27,7 @@ import numpy as np
 from .._jit import kernel
 from ..equilibria import CE, solve_stage
 from ..uncertainty._kl import _kl_row
+from ..uncertainty._tv import tv_row
 
 TV_CODE = 0
 KL_CODE = 1
@@ -39,33 +39,6 @@ NOMINAL_CODE = 3
 def descending(v):
     """Stable descending order of ``v`` (the last entry is the lowest-index argmin)."""
     return np.argsort(-v, kind="mergesort")
-
-
-@kernel
-def tv_row(P, r, v, order, sigma):
-    """``inf_{TV(p, P[r]) <= sigma} p.v`` by the closed form (THEORY.md section 2)."""
-    S = P.shape[1]
-    s_min = order[S - 1]
-    v_min = v[s_min]
-    base = 0.0
-    for s in range(S):
-        base += P[r, s] * v[s]
-    budget = sigma
-    red = 0.0
-    whole = True
-    k = 0
-    while budget > 0.0 and k < S - 1:
-        s = order[k]
-        take = P[r, s]
-        if take > budget:
-            take = budget
-            whole = False
-        red += take * (v[s] - v_min)
-        budget -= take
-        k += 1
-    if k == S - 1 and whole:
-        return v_min
-    return base - red
 
 
 @kernel

@@ -18,37 +18,44 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from .._jit import parallel_kernel
+from .._jit import kernel, parallel_kernel
 from ._base import UncertaintySet
+
+
+@kernel
+def tv_row(P, r, v, order, sigma):
+    """``inf_{TV(p, P[r]) <= sigma} p.v`` for row ``r`` of ``P`` by the closed form;
+    ``order`` sorts ``v`` in decreasing order (its last entry is an argmin of ``v``).
+    Callable from other compiled code (the MORNAVI learner uses it row by row)."""
+    S = P.shape[1]
+    s_min = order[S - 1]
+    v_min = v[s_min]
+    base = 0.0
+    for s in range(S):
+        base += P[r, s] * v[s]
+    budget = sigma
+    red = 0.0
+    whole = True  # every state walked so far lost all its mass
+    k = 0
+    while budget > 0.0 and k < S - 1:
+        s = order[k]
+        take = P[r, s]
+        if take > budget:
+            take = budget
+            whole = False
+        red += take * (v[s] - v_min)
+        budget -= take
+        k += 1
+    if k == S - 1 and whole:
+        # all mass off s_min was removed: the value saturates at min v exactly
+        return v_min
+    return base - red
 
 
 @parallel_kernel
 def _tv_values(P, v, order, sigma, out):
-    R, S = P.shape
-    s_min = order[S - 1]
-    v_min = v[s_min]
-    for r in prange(R):
-        base = 0.0
-        for s in range(S):
-            base += P[r, s] * v[s]
-        budget = sigma
-        red = 0.0
-        whole = True  # every state walked so far lost all its mass
-        k = 0
-        while budget > 0.0 and k < S - 1:
-            s = order[k]
-            take = P[r, s]
-            if take > budget:
-                take = budget
-                whole = False
-            red += take * (v[s] - v_min)
-            budget -= take
-            k += 1
-        if k == S - 1 and whole:
-            # all mass off s_min was removed: the value saturates at min v exactly
-            out[r] = v_min
-        else:
-            out[r] = base - red
+    for r in prange(P.shape[0]):
+        out[r] = tv_row(P, r, v, order, sigma)
 
 
 @parallel_kernel
