@@ -23,4 +23,4 @@ def test_readme_commands_match_ci():
     test_command = install_test.split("&&")[-1].strip()
     ci = (ROOT / ".ci" / "run").read_text()
     assert test_command in ci, f".ci/run must run the README's test command: {test_command}"
-    assert 'pip install -e ".[test]"' in install_test and 'pip install -e ".[test]"' in ci
+    assert 'pip install -e ".[test,distributed]"' in install_test and 'pip install -e ".[test,distributed]"' in ci
