@@ -114,7 +114,7 @@ def draw(results_path, figures_dir) -> list[pathlib.Path]:
         ax.bar(x - 0.2, [100 * s["rec_mean"] for s in stats], 0.4, label="mean over groups")
         ax.bar(x + 0.2, [100 * s["rec_worst"] for s in stats], 0.4, label="worst group")
         ax.set_xticks(x, [n.replace(" ", "\n", 1) for n in names], fontsize=7, rotation=45, ha="right")
-        ax.set_ylabel("recirculation rate (%)")
+        ax.set_ylabel("recirculation events / inducted (%)")
         ax.set_title(f"variant {variant}")
         ax.legend(fontsize=7)
         ood = block["ood"]
@@ -126,15 +126,19 @@ def draw(results_path, figures_dir) -> list[pathlib.Path]:
         if inside.any():
             ax.axvspan(mix[inside].min(), mix[inside].max(), color="grey", alpha=0.15, label="convex hull of groups")
         ax.set_xlabel("share of destination 1 (test mix)")
-        ax.set_ylabel("recirculation rate (%)")
+        ax.set_ylabel("recirculation events / inducted (%)")
         ax.set_title(f"variant {variant}: in and out of distribution")
         ax.legend(fontsize=6)
     sens = data["sensitivity"]
     ms = [b["n_groups"] for b in sens]
     ax = axes[0, -1]
-    for name in ["DP group-DRO (exact)", "MARL (nominal)", "DRMARL exhaustive", "DRMARL + CB"]:
+    for name in ["DP group-DRO (exact)", "MARL (nominal)", "DRMARL exhaustive", "DRMARL + CB",
+                 "DRMARL exh. rectangular target"]:
+        if not all(name in b["rows"] for b in sens):
+            continue
         ax.plot(ms, [100 * _summary(b["rows"][name])["rec_worst"] for b in sens], "o-", label=name)
     ax.set_xscale("log")
+    _m_ticks(ax)
     ax.set_xlabel("number of groups m")
     ax.set_ylabel("worst-group recirculation (%)")
     ax.set_title("sensitivity to m (variant b)")
@@ -143,6 +147,7 @@ def draw(results_path, figures_dir) -> list[pathlib.Path]:
     ax.plot(ms, [100 * b["cb"][0]["accuracy"] for b in sens], "o-", label="CB accuracy (all feasible s,a)")
     ax.plot(ms, [100 * b["dp"]["approx_relative_error"] for b in sens], "s-", label="approx. relative error")
     ax.set_xscale("log")
+    _m_ticks(ax)
     ax.set_xlabel("number of groups m")
     ax.set_ylabel("%")
     ax.legend(fontsize=7)
@@ -154,3 +159,14 @@ def draw(results_path, figures_dir) -> list[pathlib.Path]:
         paths.append(p)
     plt.close(fig)
     return paths
+
+
+def _m_ticks(ax):
+    """Label the number-of-groups axis at the values actually run (5, 9, 21, 50)."""
+    from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter
+
+    lines = [ln for ln in ax.get_lines() if len(ln.get_xdata())]
+    if lines:
+        ax.xaxis.set_major_locator(FixedLocator(sorted({float(x) for x in lines[0].get_xdata()})))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_formatter(ScalarFormatter())

@@ -45,8 +45,9 @@ Model
   (throughput rewarded, recirculation penalised with weight ``rho``). Every table is an
   exact expectation: the multinomial outcomes of ``X`` are enumerated (``binom(V+N-1,
   N-1)`` of them), so ``r_g(s, a)`` and ``P_g(s' | s, a)`` carry no sampling error.
-* Metrics: recirculation rate = recirculated / inducted packages over the day; throughput
-  = sorted packages per day.
+* Metrics: recirculation rate = recirculation events / inducted packages over the day
+  (in variant ``"b"`` a package that recirculates twice counts twice, so the rate can
+  exceed 100% when backlog builds up); throughput = sorted packages per day.
 
 Joint states are pairs (chute vector with ``sum c <= C``, level vector), indexed
 ``s = chute_index * n_levels**N + level_index``; :meth:`ChuteGame.decode` and

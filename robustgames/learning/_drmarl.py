@@ -433,7 +433,8 @@ def evaluate_joint_policy(game, policy) -> Result:
     Returns
     -------
     Result
-        ``recirculation_rate`` (m,) recirculated / inducted packages; ``throughput`` (m,)
+        ``recirculation_rate`` (m,) recirculation events / inducted packages (can exceed 1 in
+        variant b, where a returned package can recirculate again); ``throughput`` (m,)
         sorted packages per day; ``value`` (m,) expected team return; ``robust_value``
         ((s, a)-rectangular group adversary, at the start state); ``predicted_value``
         (the policy's value under the paper's approximation (32): the group
