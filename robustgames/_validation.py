@@ -111,6 +111,16 @@ def check_positive_int(value, name: str, *, minimum: int = 1) -> int:
     return int(value)
 
 
+def check_tolerance(value, name: str = "tol") -> float:
+    """A real, finite, strictly positive tolerance."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    t = float(value)
+    if not (np.isfinite(t) and t > 0):
+        raise ValueError(f"{name} must be a finite positive number, got {value!r}")
+    return t
+
+
 def check_choice(value, name: str, choices) -> str:
     """``value`` must be one of ``choices`` (strings)."""
     if value not in choices:

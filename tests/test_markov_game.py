@@ -152,3 +152,8 @@ def test_result_attribute_access_and_repr():
         res.nope
     clone = pickle.loads(pickle.dumps(res))
     assert clone.gap == 0.5 and clone.keys() == res.keys()
+
+
+def test_empty_horizon_is_rejected():
+    with pytest.raises(ValueError, match="must be non-empty"):
+        rg.MarkovGame(np.ones((0, 2, 2, 2)), np.zeros((0, 2, 2, 1)))

@@ -170,11 +170,11 @@ def test_gap_matches_brute_force_deviations(U):
         br_ce = max(float(g.initial @ rg.evaluate(g, U, _modify(g, pi, i, np.array(m).reshape(2, 2, 2)))[0, :, i])
                     for m in maps)
         assert abs(res_ce.per_player[i] - (br_ce - own[i])) <= 1e-10
-    assert res.value == pytest.approx(max(0.0, res.per_player.max()))
+    assert res_ce.per_player.min() >= -1e-12  # following the recommendation is a modification
     assert res_ce.value >= res.value - 1e-12  # CE deviations include all CCE deviations
     assert not res.is_product
     nash = rg.gap(g, U, rg.product_policy([rg.marginal(pi, 0, 2), rg.marginal(pi, 1, 2)]), kind="nash")
-    assert nash.is_product and nash.value >= -1e-12
+    assert nash.is_product and nash.per_player.min() >= -1e-12  # own policy is a deviation
 
 
 def test_best_response_discounted_is_optimal_deviation():
@@ -276,3 +276,48 @@ def test_zero_sum_nash_value_is_maxmin_at_radius_zero():
     robust = rg.solve(g, rg.TV(0.3), equilibrium="nash")
     assert robust.gap <= 1e-9
     assert np.max(np.abs(robust.values[0, :, 0] + robust.values[0, :, 1])) > 1e-6
+
+
+def test_iteration_arguments_are_validated():
+    g = random_game(3, (2, 2), gamma=0.9, rng=0)
+    pi = np.full(g.policy_shape, 0.25)
+    for call in (lambda **kw: rg.evaluate(g, rg.TV(0.1), pi, **kw),
+                 lambda **kw: rg.gap(g, rg.TV(0.1), pi, **kw),
+                 lambda **kw: rg.best_response(g, rg.TV(0.1), pi, 0, **kw),
+                 lambda **kw: rg.solve(g, rg.TV(0.1), "cce", **kw)):
+        with pytest.raises(ValueError, match="max_iter must be at least 1"):
+            call(max_iter=0)
+        for bad in (-1.0, 0.0, float("nan"), float("inf")):
+            with pytest.raises(ValueError, match="tol must be a finite positive number"):
+                call(tol=bad)
+        with pytest.raises(TypeError, match="tol must be a real number"):
+            call(tol="1e-8")
+
+
+def test_max_iter_one_warns_and_still_returns_a_certified_gap():
+    g = random_game(3, 2, gamma=0.95, n_players=1, rng=1)
+    with pytest.warns(RuntimeWarning, match="robust value iteration .* did not reach"):
+        sol = rg.solve(g, rg.TV(0.1), max_iter=1)
+    assert not sol.converged and sol.iterations == 1
+    assert sol.gap >= 0.0
+
+
+def test_group_sets_must_fit_the_game():
+    g = random_game(3, (2, 2), 2, rng=2)
+    pi = np.full(g.policy_shape, 0.25)
+    shared = rg.Group(np.full((2, 3), 1 / 3))
+    per_row = rg.Group(np.broadcast_to(g.transitions, (2,) + g.transitions.shape))
+    rg.evaluate(g, shared, pi)
+    np.testing.assert_allclose(rg.evaluate(g, per_row, pi), rg.evaluate(g, rg.TV(0.0), pi), atol=1e-12)
+    with pytest.raises(ValueError, match=r"U\.distributions has shape \(2, 5, 3\)"):
+        rg.evaluate(g, rg.Group(np.full((2, 5, 3), 1 / 3)), pi)
+    with pytest.raises(ValueError, match=r"U\[1\]\.distributions"):
+        rg.evaluate(g, [shared, rg.Group(np.full((2, 7, 3, 2, 2, 3), 1 / 3))], pi)
+
+
+def test_discounted_solution_q_is_the_backup_of_its_values():
+    g = random_game(4, (2, 2), gamma=0.8, rng=3)
+    sol = rg.solve(g, rg.TV(0.2), "cce", tol=1e-6)
+    q = g.flat_rewards + g.gamma * np.stack(
+        [rg.TV(0.2).worst_value(g.flat_transitions, sol.values[:, i]) for i in range(2)], axis=-1)
+    np.testing.assert_allclose(sol.Q.reshape(q.shape), q, atol=1e-12)

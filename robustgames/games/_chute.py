@@ -52,7 +52,9 @@ Model
 Joint states are pairs (chute vector with ``sum c <= C``, level vector), indexed
 ``s = chute_index * n_levels**N + level_index``; :meth:`ChuteGame.decode` and
 :meth:`ChuteGame.encode` convert. Joint actions are flattened in C order (as
-:func:`robustgames.joint_index`). State ``0`` is the start state (no chutes, level 0).
+:func:`robustgames.joint_index`). The start state is ``ChuteGame.initial_state`` (every
+destination holds ``initial_chutes`` chutes, level 0); it is state ``0`` only when
+``initial_chutes=0``.
 Dynamics and rewards do not depend on ``t`` (stationary tables); the horizon ``T`` enters
 in planning and in :meth:`ChuteGame.as_markov_game`.
 """
@@ -61,6 +63,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import numbers
 
 import numpy as np
 
@@ -368,7 +371,7 @@ def chute_mapping_game(n_destinations: int = 2, n_chutes: int = 5, capacity: int
     c0 = check_positive_int(initial_chutes, "initial_chutes", minimum=0)
     if N * c0 > C:
         raise ValueError(f"initial_chutes={c0} for {N} destinations exceeds n_chutes={C}")
-    if not (isinstance(rho, (int, float)) and np.isfinite(rho) and rho >= 0):
+    if isinstance(rho, bool) or not (isinstance(rho, numbers.Real) and np.isfinite(rho) and rho >= 0):
         raise ValueError(f"rho must be a finite non-negative number, got {rho!r}")
     rng = np.random.default_rng(rng)
     if groups is None:

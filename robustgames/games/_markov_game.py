@@ -92,8 +92,8 @@ class MarkovGame:
                 f"rewards shape {R.shape} does not match transitions shape {P.shape}: "
                 f"expected {P.shape[:-1] + (n,)}"
             )
-        if any(a < 1 for a in P.shape[lead:-1]) or S < 1:
-            raise ValueError(f"every state and action axis must be non-empty, got transitions shape {P.shape}")
+        if any(a < 1 for a in P.shape[:-1]) or S < 1:
+            raise ValueError(f"every axis (horizon, states, actions) must be non-empty, got transitions shape {P.shape}")
         check_distributions(P, "transitions")
         if initial is None:
             mu = np.zeros(S)

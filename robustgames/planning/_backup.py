@@ -13,9 +13,13 @@ player meets its own worst case, so a zero-sum game becomes general-sum for
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
+from .._validation import check_positive_int, check_tolerance
 from ..games import MarkovGame
+from ..uncertainty import as_player_sets
 
 
 def robust_q(game: MarkovGame, sets, V_next: np.ndarray, h: int | None = None,
@@ -55,3 +59,36 @@ def robust_q(game: MarkovGame, sets, V_next: np.ndarray, h: int | None = None,
 
 def sup_norm(x: np.ndarray) -> float:
     return float(np.max(np.abs(x))) if x.size else 0.0
+
+
+def fixed_point(step, V0: np.ndarray, gamma: float, tol: float, max_iter: int, what: str):
+    """Iterate ``V, extra = step(V)`` to the fixed point of a ``gamma``-contraction.
+
+    Stops at the first ``k`` with ``gamma/(1-gamma) ||V_{k+1} - V_k||_inf <= tol``, which
+    guarantees ``||V_{k+1} - V*||_inf <= tol`` for the fixed point ``V*``. Warns (a
+    ``RuntimeWarning`` naming ``what``) if ``max_iter`` (>= 1) passes do not get there.
+
+    Returns
+    -------
+    (V, extra, iterations, converged)
+    """
+    factor = gamma / (1.0 - gamma) if gamma > 0 else 0.0
+    V = V0
+    for it in range(1, max_iter + 1):
+        V_new, extra = step(V)
+        done = factor * sup_norm(V_new - V) <= tol
+        V = V_new
+        if done:
+            return V, extra, it, True
+    warnings.warn(f"{what} did not reach tol={tol:g} within max_iter={max_iter}", RuntimeWarning, stacklevel=4)
+    return V, extra, max_iter, False
+
+
+def player_sets(game: MarkovGame, U) -> list:
+    """One validated uncertainty set per player, each checked against ``game``."""
+    return as_player_sets(U, game.n_players, game)
+
+
+def check_iteration_args(tol, max_iter) -> tuple:
+    """``(tol, max_iter)`` validated: a finite positive tolerance, at least one pass."""
+    return check_tolerance(tol, "tol"), check_positive_int(max_iter, "max_iter")

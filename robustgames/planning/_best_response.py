@@ -19,15 +19,12 @@ it is zero exactly at a robust equilibrium of that kind.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from .._result import Result
 from .._validation import check_choice
 from ..games import MarkovGame
-from ..uncertainty import as_player_sets
-from ._backup import robust_q, sup_norm
+from ._backup import check_iteration_args, fixed_point, player_sets, robust_q
 from ._evaluate import _evaluate
 from ._policy import as_joint_policy
 
@@ -82,7 +79,8 @@ def best_response(game: MarkovGame, U, policy, player: int, *, kind: str = "nash
     if isinstance(player, bool) or not isinstance(player, (int, np.integer)) or not 0 <= player < game.n_players:
         raise ValueError(f"player must be an integer in [0, {game.n_players}), got {player!r}")
     check_choice(kind, "kind", KINDS)
-    sets = as_player_sets(U, game.n_players)
+    tol, max_iter = check_iteration_args(tol, max_iter)
+    sets = player_sets(game, U)
     pi = as_joint_policy(game, policy)
     return _best_response(game, sets, pi, int(player), kind, tol=tol, max_iter=max_iter)
 
@@ -102,24 +100,16 @@ def _best_response(game, sets, pi, player, kind, *, tol=1e-10, max_iter=1_000_00
             dev.append(d)
         deviation = np.stack(dev[::-1])
         return Result(values=V, deviation=deviation, value=float(game.initial @ V[0]), player=player, kind=kind)
-    gamma = game.gamma
-    factor = gamma / (1.0 - gamma) if gamma > 0 else 0.0
-    V = np.zeros(S)
-    converged = False
-    for it in range(1, max_iter + 1):
+
+    def step(V):
         Vfull[:, player] = V
         robust_q(game, sets, Vfull, None, players=(player,), out=Q)
-        V_new, d = _deviation_step(pi, Q[:, :, player], acts, player, kind)
-        done = factor * sup_norm(V_new - V) <= tol
-        V = V_new
-        if done:
-            converged = True
-            break
-    if not converged:
-        warnings.warn(f"robust best response did not reach tol={tol:g} within max_iter={max_iter}",
-                      RuntimeWarning, stacklevel=3)
+        return _deviation_step(pi, Q[:, :, player], acts, player, kind)
+
+    V, d, iterations, converged = fixed_point(step, np.zeros(S), game.gamma, tol, max_iter,
+                                              "robust best response")
     return Result(values=V, deviation=d, value=float(game.initial @ V), player=player, kind=kind,
-                  iterations=it, converged=converged)
+                  iterations=iterations, converged=converged)
 
 
 def gap(game: MarkovGame, U, policy, kind: str = "nash", *, tol: float = 1e-10,
@@ -146,7 +136,8 @@ def gap(game: MarkovGame, U, policy, kind: str = "nash", *, tol: float = 1e-10,
     if not isinstance(game, MarkovGame):
         raise TypeError(f"game must be a MarkovGame, got {type(game).__name__}")
     check_choice(kind, "kind", KINDS)
-    sets = as_player_sets(U, game.n_players)
+    tol, max_iter = check_iteration_args(tol, max_iter)
+    sets = player_sets(game, U)
     pi = as_joint_policy(game, policy)
     return _gap(game, sets, pi, kind, tol=tol, max_iter=max_iter)
 

@@ -13,13 +13,10 @@ which guarantees ``||V_{k+1} - V^pi||_inf <= tol``.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from ..games import MarkovGame
-from ..uncertainty import as_player_sets
-from ._backup import robust_q, sup_norm
+from ._backup import check_iteration_args, fixed_point, player_sets, robust_q
 from ._policy import as_joint_policy
 
 
@@ -46,7 +43,8 @@ def evaluate(game: MarkovGame, U, policy, *, tol: float = 1e-10, max_iter: int =
     """
     if not isinstance(game, MarkovGame):
         raise TypeError(f"game must be a MarkovGame, got {type(game).__name__}")
-    sets = as_player_sets(U, game.n_players)
+    tol, max_iter = check_iteration_args(tol, max_iter)
+    sets = player_sets(game, U)
     pi = as_joint_policy(game, policy)
     return _evaluate(game, sets, pi, tol=tol, max_iter=max_iter)
 
@@ -61,19 +59,11 @@ def _evaluate(game, sets, pi, *, tol=1e-10, max_iter=1_000_000, V0=None):
             robust_q(game, sets, V[h + 1], h, out=Q)
             V[h] = np.einsum("sa,sai->si", pi[h], Q)
         return V
-    gamma = game.gamma
-    V = np.zeros((S, n)) if V0 is None else V0.copy()
     Q = np.empty((S, game.n_joint_actions, n))
-    factor = gamma / (1.0 - gamma) if gamma > 0 else 0.0
-    for _ in range(max_iter):
+
+    def step(V):
         robust_q(game, sets, V, None, out=Q)
-        V_new = np.einsum("sa,sai->si", pi, Q)
-        if factor * sup_norm(V_new - V) <= tol:
-            return V_new
-        V = V_new
-    warnings.warn(
-        f"robust policy evaluation did not reach tol={tol:g} within max_iter={max_iter}",
-        RuntimeWarning,
-        stacklevel=3,
-    )
-    return V
+        return np.einsum("sa,sai->si", pi, Q), None
+
+    V0 = np.zeros((S, n)) if V0 is None else V0.copy()
+    return fixed_point(step, V0, game.gamma, tol, max_iter, "robust policy evaluation")[0]

@@ -10,8 +10,9 @@ independently by :func:`robustgames.gap` and returned.
 Discounted: value iteration on the same operator until
 ``gamma/(1-gamma) ||V_{k+1} - V_k||_inf <= tol``. For one player (a robust MDP) the
 operator is a ``gamma``-contraction, so the values are within ``tol`` of optimal, and
-``method="policy_iteration"`` (robust policy iteration: exact robust evaluation, greedy
-improvement) is available. For ``n >= 2`` stationary equilibrium value iteration has no
+``method="policy_iteration"`` (robust policy iteration: robust evaluation to 1e-10, greedy
+improvement that keeps the current action unless another beats it by more than the
+evaluation error, so ties cannot cycle) is available. For ``n >= 2`` stationary equilibrium value iteration has no
 general convergence guarantee; the returned policy's certified gap says how good it is.
 
 Note: with ``sigma > 0`` a zero-sum game becomes general-sum under agent-wise sets (each
@@ -20,15 +21,12 @@ player meets its own worst case); at ``sigma = 0`` its NE value is the max-min v
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from .._result import Result
 from .._validation import check_choice
 from ..games import MarkovGame
-from ..uncertainty import as_player_sets
-from ._backup import robust_q, sup_norm
+from ._backup import check_iteration_args, fixed_point, player_sets, robust_q
 from ._best_response import _gap
 from ._evaluate import _evaluate
 from ._stage import check_equilibrium, solve_stages
@@ -65,7 +63,8 @@ def solve(game: MarkovGame, U, equilibrium: str = "nash", *, method: str = "valu
         raise TypeError(f"game must be a MarkovGame, got {type(game).__name__}")
     check_equilibrium(equilibrium, game.n_players)
     check_choice(method, "method", ("value_iteration", "policy_iteration"))
-    sets = as_player_sets(U, game.n_players)
+    tol, max_iter = check_iteration_args(tol, max_iter)
+    sets = player_sets(game, U)
     if method == "policy_iteration":
         if not game.discounted or game.n_players != 1:
             raise ValueError("method='policy_iteration' needs a discounted single-agent game (a robust MDP)")
@@ -76,6 +75,7 @@ def solve(game: MarkovGame, U, equilibrium: str = "nash", *, method: str = "valu
         policy, Q, iterations, converged, values = _finite_horizon(game, sets, equilibrium)
     if game.discounted:  # value iteration's values approximate; evaluate the returned policy
         values = _evaluate(game, sets, policy, tol=min(tol, 1e-10))
+        Q = robust_q(game, sets, values, None)  # the robust Q of the returned policy's values
     # (finite horizon: the backward pass IS the robust evaluation of the returned policy)
     certificate = _gap(game, sets, policy, equilibrium, tol=min(tol, 1e-10), values=values)
     shape = game.policy_shape
@@ -106,43 +106,38 @@ def _finite_horizon(game, sets, equilibrium):
 
 def _discounted_vi(game, sets, equilibrium, tol, max_iter):
     S, A, n = game.n_states, game.n_joint_actions, game.n_players
-    gamma = game.gamma
-    factor = gamma / (1.0 - gamma) if gamma > 0 else 0.0
-    V = np.zeros((S, n))
     Q = np.empty((S, A, n))
     policy = np.empty((S, A))
-    converged = False
-    for it in range(1, max_iter + 1):
+
+    def step(V):
         robust_q(game, sets, V, None, out=Q)
         solve_stages(Q, game.n_actions, equilibrium, out=policy)
-        V_new = np.einsum("sa,sai->si", policy, Q)
-        done = factor * sup_norm(V_new - V) <= tol
-        V = V_new
-        if done:
-            converged = True
-            break
-    if not converged:
-        warnings.warn(f"robust value iteration did not reach tol={tol:g} within max_iter={max_iter}; "
-                      "the returned gap certifies the policy", RuntimeWarning, stacklevel=3)
+        return np.einsum("sa,sai->si", policy, Q), None
+
+    V, _, iterations, converged = fixed_point(
+        step, np.zeros((S, n)), game.gamma, tol, max_iter,
+        "robust value iteration (the returned gap certifies the policy)")
     robust_q(game, sets, V, None, out=Q)
     solve_stages(Q, game.n_actions, equilibrium, out=policy)
-    return policy, Q, it, converged
+    return policy, Q, iterations, converged
 
 
 def _policy_iteration(game, sets, tol, max_iter):
     S, A = game.n_states, game.n_joint_actions
     Q = np.empty((S, A, 1))
+    eval_tol = min(tol, 1e-10)
     action = np.argmax(game.flat_rewards[:, :, 0], axis=1)
     converged = False
     for it in range(1, max_iter + 1):
         policy = np.zeros((S, A))
         policy[np.arange(S), action] = 1.0
-        V = _evaluate(game, sets, policy, tol=min(tol, 1e-10))
+        V = _evaluate(game, sets, policy, tol=eval_tol)
         robust_q(game, sets, V, None, out=Q)
         q = Q[:, :, 0]
         best = q.max(axis=1)
-        # keep the current action unless another is better by more than round-off
-        keep = q[np.arange(S), action] >= best - 1e-12 * np.maximum(1.0, np.abs(best))
+        # keep the current action unless another is better by more than the evaluation
+        # error can explain (Q is within gamma * eval_tol of exact): no cycling on ties
+        keep = q[np.arange(S), action] >= best - 4.0 * eval_tol
         new_action = np.where(keep, action, np.argmax(q, axis=1))
         if np.array_equal(new_action, action):
             converged = True

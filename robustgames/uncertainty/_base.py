@@ -64,6 +64,10 @@ class UncertaintySet:
         return their slice)."""
         return self
 
+    def check_game(self, game, name: str = "U") -> None:
+        """Raise if the set cannot be used with ``game`` (sets defined by a radius around
+        the nominal rows fit every game; :class:`Group` checks its array's shape)."""
+
     def contains(self, p0, p, tol: float = 1e-9) -> np.ndarray:
         """Whether each row of ``p`` lies in ``U(p0)`` (within ``tol``), shape ``(...)``."""
         P = np.asarray(p0, dtype=np.float64)
@@ -103,9 +107,12 @@ class UncertaintySet:
         return hash((type(self).__name__, self.radius))
 
 
-def as_player_sets(U, n_players: int) -> list:
-    """Normalise ``U`` (one set, or a list of ``n_players`` sets) into a list, one per player."""
+def as_player_sets(U, n_players: int, game=None) -> list:
+    """Normalise ``U`` (one set, or a list of ``n_players`` sets) into a list, one per
+    player; with ``game``, also check that every set fits it (see ``check_game``)."""
     if isinstance(U, UncertaintySet):
+        if game is not None:
+            U.check_game(game, "U")
         return [U] * n_players
     try:
         sets = list(U)
@@ -119,4 +126,6 @@ def as_player_sets(U, n_players: int) -> list:
     for i, s in enumerate(sets):
         if not isinstance(s, UncertaintySet):
             raise TypeError(f"U[{i}] must be an uncertainty set, got {type(s).__name__}")
+        if game is not None:
+            s.check_game(game, f"U[{i}]")
     return sets

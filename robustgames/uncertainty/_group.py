@@ -100,6 +100,19 @@ class Group(UncertaintySet):
             raise ValueError(f"h={h} is out of range for distributions with {H} steps on axis 1")
         return Group(self.distributions[:, h])
 
+    def check_game(self, game, name: str = "U") -> None:
+        """The hull must be shared by every row, ``(m, S)``, or given per row of the game's
+        kernel: ``(m, H, S, A_1..A_n, S)`` (finite horizon) or ``(m, S, A_1..A_n, S)``."""
+        shape = self.distributions.shape
+        per_row = (shape[0],) + game.transitions.shape
+        if shape == (shape[0], game.n_states) or shape == per_row:
+            return
+        raise ValueError(
+            f"{name}.distributions has shape {shape}; for this game it must be "
+            f"(m, {game.n_states}) (one hull for every row) or {('m',) + game.transitions.shape} "
+            "(one hull per row of the kernel)"
+        )
+
     # -- validation / hooks -------------------------------------------------------------
     def _check(self, p0, v):
         P, vec = super()._check(p0, v)
