@@ -20,51 +20,53 @@ from ._correlated import strides_of
 
 
 @kernel
+def _modification_gains(Q, n_actions, strides, p, i):
+    """``G[c, d] = sum_{a: a_i = c} p(a) [u_i(d, a_{-i}) - u_i(a)]``: player ``i``'s gain from
+    playing ``d`` whenever ``c`` is recommended (both gaps below are read off ``G``)."""
+    N = Q.shape[0]
+    Ai = n_actions[i]
+    st = strides[i]
+    gains = np.zeros((Ai, Ai))
+    for a in range(N):
+        pa = p[a]
+        if pa == 0.0:
+            continue
+        ai = (a // st) % Ai
+        base = Q[a, i]
+        for d in range(Ai):
+            gains[ai, d] += pa * (Q[a + (d - ai) * st, i] - base)
+    return gains
+
+
+@kernel
 def flat_cce_gap(Q, n_actions, p):
-    """Largest gain of a deviation to a fixed action (CCE gap) of ``p``."""
-    N, n = Q.shape
+    """Largest gain of a deviation to a fixed action (CCE gap) of ``p``:
+    ``max_i max_d sum_c G_i[c, d]``."""
     strides = strides_of(n_actions)
     gap = 0.0
-    for i in range(n):
-        Ai = n_actions[i]
-        st = strides[i]
-        gains = np.zeros(Ai)
-        for a in range(N):
-            pa = p[a]
-            if pa == 0.0:
-                continue
-            ai = (a // st) % Ai
-            base = Q[a, i]
-            for d in range(Ai):
-                gains[d] += pa * (Q[a + (d - ai) * st, i] - base)
-        for d in range(Ai):
-            if gains[d] > gap:
-                gap = gains[d]
+    for i in range(Q.shape[1]):
+        gains = _modification_gains(Q, n_actions, strides, p, i)
+        for d in range(n_actions[i]):
+            total = 0.0
+            for c in range(n_actions[i]):
+                total += gains[c, d]
+            if total > gap:
+                gap = total
     return gap
 
 
 @kernel
 def flat_ce_gap(Q, n_actions, p):
-    """Largest gain of a strategy modification ``phi_i`` (CE gap) of ``p``."""
-    N, n = Q.shape
+    """Largest gain of a strategy modification ``phi_i`` (CE gap) of ``p``:
+    ``max_i sum_c max(0, max_d G_i[c, d])``."""
     strides = strides_of(n_actions)
     gap = 0.0
-    for i in range(n):
-        Ai = n_actions[i]
-        st = strides[i]
-        gains = np.zeros((Ai, Ai))
-        for a in range(N):
-            pa = p[a]
-            if pa == 0.0:
-                continue
-            ai = (a // st) % Ai
-            base = Q[a, i]
-            for d in range(Ai):
-                gains[ai, d] += pa * (Q[a + (d - ai) * st, i] - base)
+    for i in range(Q.shape[1]):
+        gains = _modification_gains(Q, n_actions, strides, p, i)
         total = 0.0
-        for c in range(Ai):
+        for c in range(n_actions[i]):
             best = 0.0
-            for d in range(Ai):
+            for d in range(n_actions[i]):
                 if gains[c, d] > best:
                     best = gains[c, d]
             total += best

@@ -36,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._jit import kernel
-from ._simplex import lex_min_ratio_row, normalize_distribution, pivot
+from ._simplex import lex_min_ratio_row, normalize_distribution, payoff_range, pivot
 
 NASH_TOL = 1e-9
 
@@ -44,16 +44,7 @@ NASH_TOL = 1e-9
 @kernel
 def _shifted(M):
     """``(M - min M) / range(M) + 1`` (``M - min M + 1`` if ``M`` is constant)."""
-    lo = np.inf
-    hi = -np.inf
-    for v in M.ravel():
-        if v < lo:
-            lo = v
-        if v > hi:
-            hi = v
-    scale = hi - lo
-    if not scale > 0.0:
-        scale = 1.0
+    lo, scale = payoff_range(M)
     out = np.empty_like(M)
     m, n = M.shape
     for i in range(m):

@@ -177,3 +177,23 @@ def normalize_distribution(p):
         for j in range(p.shape[0]):
             p[j] /= s
     return s
+
+
+@kernel
+def payoff_range(M):
+    """``(min M, max M - min M)`` of a 2-D array, the range replaced by 1 when ``M`` is
+    constant; solvers shift payoffs to ``(M - lo) / range + 1 >= 1`` with it."""
+    lo = np.inf
+    hi = -np.inf
+    m, n = M.shape
+    for i in range(m):
+        for j in range(n):
+            v = M[i, j]
+            if v < lo:
+                lo = v
+            if v > hi:
+                hi = v
+    scale = hi - lo
+    if not scale > 0.0:
+        scale = 1.0
+    return lo, scale

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._jit import kernel
-from ._simplex import normalize_distribution, primal_solution, simplex_max
+from ._simplex import normalize_distribution, payoff_range, primal_solution, simplex_max
 
 
 @kernel
@@ -42,18 +42,7 @@ def zero_sum_value(A):
         A minimax strategy of the column player: ``A[i, :] y <= value`` for every ``i``.
     """
     m, n = A.shape
-    lo = np.inf
-    hi = -np.inf
-    for i in range(m):
-        for j in range(n):
-            a = A[i, j]
-            if a < lo:
-                lo = a
-            if a > hi:
-                hi = a
-    scale = hi - lo
-    if not scale > 0.0:
-        scale = 1.0
+    lo, scale = payoff_range(A)
     T = np.zeros((m + 1, n + m + 1))
     for i in range(m):
         for j in range(n):
