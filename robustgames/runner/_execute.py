@@ -207,17 +207,21 @@ def _run_processes(func, todo, jobs, finish) -> None:
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
-                cell = pending.pop(fut)
-                try:
-                    record = fut.result()
-                except Exception:
-                    finish(cell, error=traceback.format_exc())
-                else:
-                    finish(cell, record)
+                _collect(fut, pending.pop(fut), finish)
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
+
+
+def _collect(fut, cell, finish) -> None:
+    """Hand a finished future's record (or its traceback) to ``finish``."""
+    try:
+        record = fut.result()
+    except Exception:
+        finish(cell, error=traceback.format_exc())
+    else:
+        finish(cell, record)
 
 
 def _single_thread_task(func, cell):
@@ -247,13 +251,7 @@ def _run_dask(func, todo, scheduler, finish) -> None:
             fut = client.submit(_single_thread_task, func, cell, key=f"{cell.study}-{cell.key}", pure=False)
             futures[fut.key] = (fut, cell)
         for fut in as_completed([f for f, _ in futures.values()]):
-            cell = futures[fut.key][1]
-            try:
-                record = fut.result()
-            except Exception:
-                finish(cell, error=traceback.format_exc())
-            else:
-                finish(cell, record)
+            _collect(fut, futures[fut.key][1], finish)
             fut.release()
     finally:
         if own:

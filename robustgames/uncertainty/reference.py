@@ -148,9 +148,9 @@ def _cvxpy_solve(problem):
         raise RuntimeError(f"reference conic program failed: status {problem.status}")
 
 
-def kl(p0, v, sigma):
-    """``min p.v`` s.t. ``KL(p || p0) <= sigma`` with ``p`` supported on ``supp p0``, as an
-    exponential-cone program (cvxpy ``rel_entr``, Clarabel)."""
+def _divergence_ball_primal(p0, v, sigma, ball):
+    """``min p.v`` over ``{p >= 0 on supp p0, sum p = 1, ball(p, p0[supp])}`` by cvxpy
+    (Clarabel, tight tolerances) on ``v`` rescaled to [0, 1]; returns ``(value, p)``."""
     import cvxpy as cp
 
     p0, v = _row(p0, v)
@@ -158,16 +158,20 @@ def kl(p0, v, sigma):
         return float(p0 @ v), p0.copy()  # the ball is {p0} (degenerate for a conic solver)
     c, d, u = _scale(v)
     supp = np.flatnonzero(p0 > 0)
-    q0 = p0[supp]
     p = cp.Variable(supp.size, nonneg=True)
-    prob = cp.Problem(
-        cp.Minimize(u[supp] @ p),
-        [cp.sum(p) == 1, cp.sum(cp.rel_entr(p, q0)) <= sigma],
-    )
+    prob = cp.Problem(cp.Minimize(u[supp] @ p), [cp.sum(p) == 1, ball(p, p0[supp])])
     _cvxpy_solve(prob)
     full = np.zeros_like(p0)
     full[supp] = np.maximum(p.value, 0.0)
     return c + d * float(full @ u), full
+
+
+def kl(p0, v, sigma):
+    """``min p.v`` s.t. ``KL(p || p0) <= sigma`` with ``p`` supported on ``supp p0``, as an
+    exponential-cone program (cvxpy ``rel_entr``, Clarabel)."""
+    import cvxpy as cp
+
+    return _divergence_ball_primal(p0, v, sigma, lambda p, q0: cp.sum(cp.rel_entr(p, q0)) <= sigma)
 
 
 def kl_dual(p0, v, sigma):
@@ -213,21 +217,8 @@ def chi_square(p0, v, sigma):
     ``supp p0``, as a second-order-cone program (cvxpy, Clarabel)."""
     import cvxpy as cp
 
-    p0, v = _row(p0, v)
-    if sigma == 0:
-        return float(p0 @ v), p0.copy()  # the ball is {p0} (degenerate for a conic solver)
-    c, d, u = _scale(v)
-    supp = np.flatnonzero(p0 > 0)
-    q0 = p0[supp]
-    p = cp.Variable(supp.size, nonneg=True)
-    prob = cp.Problem(
-        cp.Minimize(u[supp] @ p),
-        [cp.sum(p) == 1, cp.norm(cp.multiply(p - q0, 1.0 / np.sqrt(q0)), 2) <= np.sqrt(sigma)],
-    )
-    _cvxpy_solve(prob)
-    full = np.zeros_like(p0)
-    full[supp] = np.maximum(p.value, 0.0)
-    return c + d * float(full @ u), full
+    return _divergence_ball_primal(
+        p0, v, sigma, lambda p, q0: cp.norm(cp.multiply(p - q0, 1.0 / np.sqrt(q0)), 2) <= np.sqrt(sigma))
 
 
 def brute_force_vertices(vertices, v):
