@@ -57,8 +57,10 @@ def row_case(draw, kind, n_states=None, min_mass=1e-9):
 @given(data=st.data())
 def test_ball_matches_reference(kind, data):
     cls, solve, rel = BALLS[kind]
-    # masses below 1e-6 in p0 make the conic oracles inaccurate (test_kl_matches_dual)
-    p0, v, r = row_case(data.draw, kind, min_mass=1e-6 if kind in ("kl", "chi_square") else 1e-9)
+    # small masses in p0 make the conic oracles inaccurate (Clarabel missed by 4e-6 of the
+    # spread with masses of 5e-7); such rows are checked against the independent dual in
+    # test_kl_matches_dual
+    p0, v, r = row_case(data.draw, kind, min_mass=1e-5 if kind in ("kl", "chi_square") else 1e-9)
     if kind in ("kl", "chi_square"):
         # the conic oracles satisfy the radius constraint only to ~1e-10, which moves the
         # value by ~sqrt(1e-10) of the spread near radius 0: tiny radii are checked by
