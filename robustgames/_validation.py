@@ -126,3 +126,49 @@ def check_choice(value, name: str, choices) -> str:
     if value not in choices:
         raise ValueError(f"unknown {name} {value!r}; choose one of {', '.join(map(repr, choices))}")
     return value
+
+
+def check_real(value, name: str, *, low: float | None = None, high: float | None = None,
+               low_open: bool = False, high_open: bool = False) -> float:
+    """A finite real number (not a bool) in the interval given by ``low``/``high``
+    (closed ends unless ``low_open``/``high_open``)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(float(value)):
+        raise TypeError(f"{name} must be a finite real number, got {value!r}")
+    x = float(value)
+    if low is not None and (x < low or (low_open and x == low)):
+        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {x}")
+    if high is not None and (x > high or (high_open and x == high)):
+        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}, got {x}")
+    return x
+
+
+def check_in_range(arr, name: str, low: float, high: float, *, why: str = "") -> None:
+    """Raise unless every entry of ``arr`` lies in ``[low, high]``; the message gives the
+    range found, the first offending index and ``why`` (the reason the range is needed)."""
+    a = np.asarray(arr)
+    bad = (a < low) | (a > high)
+    if bad.any():
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        reason = f" ({why})" if why else ""
+        raise ValueError(
+            f"{name} must lie in [{low:g}, {high:g}]{reason}; found values in "
+            f"[{float(a.min()):.6g}, {float(a.max()):.6g}], first outside at index {idx}: {float(a[idx]):.6g}"
+        )
+
+
+def as_instance_or_list(value, name: str, cls, what: str):
+    """``value`` if it is a ``cls``, else a non-empty list of ``cls`` (each checked; the
+    message names the first wrong index). ``what`` describes one item in messages, e.g.
+    ``"an uncertainty set (rg.TV, rg.KL, ...)"``."""
+    if isinstance(value, cls):
+        return value
+    try:
+        items = list(value)
+    except TypeError:
+        raise TypeError(f"{name} must be {what} or a list of them, got {type(value).__name__}") from None
+    if not items:
+        raise ValueError(f"{name} must be {what} or a non-empty list of them, got an empty list")
+    for i, item in enumerate(items):
+        if not isinstance(item, cls):
+            raise TypeError(f"{name}[{i}] must be {what}, got {type(item).__name__}")
+    return items

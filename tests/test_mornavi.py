@@ -5,7 +5,7 @@ import pytest
 
 import robustgames as rg
 from robustgames.games._random import random_game
-from robustgames.learning import MORNAVI, learn
+from robustgames.learning import DRNVI, MORNAVI, OptimisticNashVI, UniformPolicy, learn
 from robustgames.learning import _kernels as K
 from robustgames.uncertainty._kl import KL
 
@@ -14,22 +14,50 @@ def _kl(r):
     return getattr(rg, "KL", KL)(r)
 
 
+class _MyTV(rg.TV):
+    """The TV ball, unknown to the compiled kernels: exercises the `_values` hook path."""
+
+
+def check_gaps(res, game, U, kind, every=25):
+    """Non-tautological checks of ``learn``'s gaps (``res.gap`` is floored at 0, so
+    ``res.gap >= 0`` says nothing): the signed per-player improvements are >= 0 for product
+    policies (Nash) and strategy modifications (CE) and for one player; for every kind
+    ``gap = max(0, max_i gap_per_player_i)``, and sampled episodes agree with an
+    independent :func:`robustgames.gap` (needs ``keep_policies=True``)."""
+    if kind in ("ce", "nash") or game.n_players == 1:
+        assert np.all(res.gap_per_player >= -1e-9)
+    np.testing.assert_array_equal(res.gap, np.maximum(0.0, res.gap_per_player.max(axis=1)))
+    for k in range(0, res.episodes, every):
+        ref = rg.gap(game, U, res.policies[k], kind=kind)
+        np.testing.assert_allclose(res.gap_per_player[k], ref.per_player, atol=1e-9, rtol=0)
+        assert res.gap[k] == pytest.approx(ref.value, abs=1e-9)
+
+
+def check_certificate(res, game):
+    """``gap <= bound`` in every episode AND the bound is informative (well below the
+    trivial ``H``, which any gap satisfies) in many episodes."""
+    H = game.horizon
+    assert np.all(res.gap <= res.bound + 1e-8)
+    assert np.all(res.bound <= H + 1e-12)
+    assert np.sum(res.bound < 0.5 * H) >= 50, res.bound.min()
+
+
 @pytest.mark.parametrize("n_players,kind", [(1, "cce"), (2, "cce"), (2, "ce"), (2, "nash")])
 @pytest.mark.parametrize("seed", [0, 1])
 def test_certified_bound_holds_tv(n_players, kind, seed):
     game = random_game(3, 2, 3, n_players=n_players, rng=seed)
-    res = learn(game, MORNAVI(rg.TV(0.2), equilibrium=kind, c_b=1.0), 60, rng=seed + 10)
-    assert np.all(res.gap >= -1e-9)
-    assert np.all(res.gap <= res.bound + 1e-8)
-    assert np.all(res.bound <= game.horizon + 1e-12)
+    U = rg.TV(0.2)
+    res = learn(game, MORNAVI(U, equilibrium=kind, c_b=0.05), 300, rng=seed + 10, keep_policies=True)
+    check_certificate(res, game)
+    check_gaps(res, game, U, kind, every=60)
 
 
-def test_certified_bound_holds_kl_and_per_player_radii():
+def test_certified_bound_holds_kl_contamination_and_per_player_radii():
     game = random_game(3, 2, 3, n_players=2, rng=3)
-    for U in (_kl(0.2), [rg.TV(0.05), rg.TV(0.4)], [rg.TV(0.1), _kl(0.3)]):
-        res = learn(game, MORNAVI(U, c_b=1.0), 40, rng=1)
-        assert np.all(res.gap >= -1e-9)
-        assert np.all(res.gap <= res.bound + 1e-8)
+    for U in (_kl(0.2), [rg.TV(0.05), rg.TV(0.4)], [rg.TV(0.1), _kl(0.3)], rg.Contamination(0.3)):
+        res = learn(game, MORNAVI(U, c_b=0.05), 300, rng=1, keep_policies=True)
+        check_certificate(res, game)
+        check_gaps(res, game, U, "cce", every=100)
 
 
 @pytest.mark.parametrize("kind", ["cce", "ce", "nash"])
@@ -59,15 +87,63 @@ def test_optimism_and_pessimism_componentwise(kind, make_set):
         state.observe(st, ac, rw)
 
 
-def test_theory_cap_never_below_true_values_without_fail_state():
-    """A large TV radius makes 1/sigma < H; the cap min(H-h, min Vbar + 1/sigma) must stay
-    optimistic on a game with rewards near 1 everywhere (no fail state)."""
-    rng = np.random.default_rng(0)
+def _exact_model_planner(game, learner):
+    """The learner's planner with the empirical model set to the true one (``P_hat = P0``,
+    every pair visited, rewards revealed); with ``c_b = 0`` its optimistic values are
+    robust value iteration with the cap applied."""
+    H, S, A, n = game.horizon, game.n_states, game.n_joint_actions, game.n_players
+    state = learner._start(game, 1, np.random.default_rng(0))
+    P0 = game.flat_transitions.reshape(H, S * A, S)
+    state.counts[:] = P0
+    state.N[:] = 1.0
+    state.Phat[:] = P0
+    state.Rhat[:] = game.flat_rewards.reshape(H, S * A, n)
+    state.plan()
+    return state
+
+
+@pytest.mark.parametrize("radius", [0.5, 0.8, 1.0])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("low_state", [False, True])
+def test_theory_cap_never_below_true_values_without_fail_state(radius, seed, low_state):
+    """The TV cap ``min(H - h, min Vbar_{h+1} + 1/sigma)`` must never cut below the optimal
+    robust value. With the exact model and ``c_b = 0``, ``Vbar`` of a robust MDP (n = 1)
+    is robust value iteration with the cap, so a valid cap gives EXACTLY the optimal robust
+    values of :func:`robustgames.solve` and a cap that is too small (e.g.
+    ``min Vbar + 1/(4 sigma)``) gives less. No fail state: rewards near 1 everywhere, or
+    (``low_state``) near 1 except a low-reward state, which makes ``1/sigma`` the active
+    term of the cap at most steps. H = 6, radius >= 0.5."""
+    rng = np.random.default_rng(seed)
     H, S, A = 6, 3, 2
     P = rng.dirichlet(np.ones(S), size=(H, S, A))
+    R = 0.9 + 0.1 * rng.random((H, S, A, 1))
+    if low_state:
+        R[:, 0] = 0.05 + 0.15 * rng.random((H, A, 1))
+    game = rg.MarkovGame(P, R)
+    U = rg.TV(radius)
+    opt = rg.solve(game, U, "cce").values[..., 0]  # (H+1, S)
+    if low_state or radius == 1.0:  # the 1/sigma term is below H - h: the test exercises it
+        assert sum(opt[h + 1].min() + 1.0 / radius < H - h for h in range(H)) >= 3
+    for learner in (MORNAVI(U, c_b=0.0), MORNAVI(_MyTV(radius), c_b=0.0)):
+        state = _exact_model_planner(game, learner)
+        Vbar = state.Vbar[:, 0, :]
+        assert np.all(Vbar[0] >= opt[0] - 1e-9)
+        np.testing.assert_allclose(Vbar, opt, atol=1e-9, rtol=0)
+        # the certificate of the exact model with no bonus is 0 (Vlow = Vbar)
+        np.testing.assert_allclose(state.Vlow[:, 0, :], opt, atol=1e-9, rtol=0)
+
+
+def test_theory_cap_deterministic_kernel_through_learn():
+    """Deterministic kernel: after a visit ``P_hat = P0`` exactly on that pair, so with
+    ``c_b = 0`` the bound is a certificate without any bonus; with rewards near 1 and
+    TV(0.8) the 1/sigma cap binds. gap <= bound in every episode."""
+    rng = np.random.default_rng(5)
+    H, S, A = 5, 3, 2
+    P = np.zeros((H, S, A, S))
+    np.put_along_axis(P, rng.integers(0, S, size=(H, S, A))[..., None], 1.0, axis=-1)
     game = rg.MarkovGame(P, 0.9 + 0.1 * rng.random((H, S, A, 1)))
-    res = learn(game, MORNAVI(rg.TV(0.8), c_b=1.0), 60, rng=0)
-    assert np.all(res.gap <= res.bound + 1e-8)
+    res = learn(game, MORNAVI(rg.TV(0.8), c_b=0.0), 200, rng=0)
+    assert np.all(res.gap <= res.bound + 1e-9)
 
 
 def test_regret_sublinear_on_tiny_game():
@@ -86,15 +162,16 @@ def test_regret_sublinear_two_players():
     assert res.gap[-120:].mean() < 0.3 * res.gap[:120].mean()
 
 
-def test_generic_set_path_matches_compiled_path():
-    class MyTV(rg.TV):
-        """Same set, unknown to the compiled kernels: exercises the `_values` hook path."""
-
-    game = random_game(3, 2, 3, n_players=2, rng=2)
-    a = learn(game, MORNAVI(rg.TV(0.2), c_b=0.05), 20, rng=1)
-    b = learn(game, MORNAVI(MyTV(0.2), c_b=0.05), 20, rng=1, U=MyTV(0.2))
+@pytest.mark.parametrize("radius", [0.6, 0.9])
+def test_generic_set_path_matches_compiled_path(radius):
+    """A subclass of TV runs through the `_values` hook path and must keep TV's 1/sigma
+    cap and bonus scale: with radius >= 0.5 and H = 4 both bind (1/sigma < H)."""
+    game = random_game(3, 2, 4, n_players=2, rng=2)
+    a = learn(game, MORNAVI(rg.TV(radius), c_b=0.05), 30, rng=1)
+    b = learn(game, MORNAVI(_MyTV(radius), c_b=0.05), 30, rng=1, U=_MyTV(radius))
     np.testing.assert_allclose(a.gap, b.gap, atol=1e-9)
     np.testing.assert_allclose(a.bound, b.bound, atol=1e-9)
+    assert np.isfinite(b.bound).all()
 
 
 def test_other_sets_through_hooks():
@@ -105,17 +182,58 @@ def test_other_sets_through_hooks():
         except ImportError:
             pytest.skip("ChiSquare not available")
     game = random_game(3, 2, 2, n_players=2, rng=2)
-    res = learn(game, MORNAVI(ChiSquare(0.3), c_b=1.0), 15, rng=1)
-    assert np.all(res.gap >= -1e-9)
-    assert np.all(res.gap <= res.bound + 1e-8)
+    U = ChiSquare(0.3)
+    res = learn(game, MORNAVI(U, c_b=0.05), 150, rng=1, keep_policies=True)
+    check_certificate(res, game)
+    check_gaps(res, game, U, "cce", every=50)
 
 
 def test_bernstein_bonus_runs_and_learns():
     game = random_game(2, 2, 2, n_players=1, rng=3)
-    res = learn(game, MORNAVI(rg.TV(0.1), bonus="bernstein", c_b=0.3), 400, rng=0)
-    assert np.all(res.gap >= -1e-9)
+    res = learn(game, MORNAVI(rg.TV(0.1), bonus="bernstein", c_b=0.3), 400, rng=0, keep_policies=True)
+    check_gaps(res, game, rg.TV(0.1), "cce", every=100)
     assert res.gap[-80:].mean() <= res.gap[:80].mean()
     assert res.learner["bonus"] == "bernstein"
+
+
+def test_bernstein_bonus_certifies_nothing():
+    """The Bernstein stand-in is not uniform over value functions (MORNAVI docstring), so
+    ``learn`` reports no certified bound for it; the learner's number stays in
+    ``learner_bound``."""
+    game = random_game(2, 2, 2, n_players=2, rng=3)
+    res = learn(game, MORNAVI(rg.TV(0.1), bonus="bernstein", c_b=0.3), 20, rng=0)
+    assert np.isnan(res.bound).all()
+    assert np.isfinite(res.learner_bound).all()
+    hoeffding = learn(game, MORNAVI(rg.TV(0.1), c_b=0.3), 20, rng=0)
+    assert np.isfinite(hoeffding.bound).all()
+
+
+def _shifted(game, a=5.0, b=-2.0):
+    return rg.MarkovGame(game.transitions, a * game.rewards + b)
+
+
+def test_rewards_outside_unit_interval_rejected():
+    """Caps ``H - h`` and the floor at 0 assume rewards in [0, 1] (THEORY.md section 1):
+    on other rewards the 'certified' bound is false, so the certifying learners refuse."""
+    g0 = random_game(3, 2, 3, n_players=2, rng=0)
+    game = _shifted(g0)
+    lo, hi = float(game.rewards.min()), float(game.rewards.max())
+    for learner in (MORNAVI(rg.TV(0.1), c_b=1.0), MORNAVI(_kl(0.2), bonus="bernstein")):
+        with pytest.raises(ValueError, match=r"game\.rewards") as err:
+            learn(game, learner, 5, rng=0)
+        assert f"[{lo:.6g}, {hi:.6g}]" in str(err.value)
+    with pytest.raises(ValueError, match=r"game\.rewards"):
+        learn(game, OptimisticNashVI(), 5, rng=0, U=rg.TV(0.1))
+    with pytest.raises(ValueError, match=r"game\.rewards"):
+        learn(rg.MarkovGame(g0.transitions, g0.rewards + (1.0 + 1e-6 - g0.rewards.max())),
+              MORNAVI(rg.TV(0.1)), 5, rng=0)
+    # learners that certify nothing accept any rewards
+    for learner in (UniformPolicy(), DRNVI(rg.TV(0.1), samples=3)):
+        res = learn(game, learner, 3, rng=0, U=rg.TV(0.1))
+        assert np.isnan(res.bound).all()
+    # rewards exactly at the ends of [0, 1] are fine
+    edge = rg.MarkovGame(g0.transitions, np.round(g0.rewards))
+    assert np.isfinite(learn(edge, MORNAVI(rg.TV(0.1)), 3, rng=0).bound).all()
 
 
 def test_bound_shrinks_with_data():

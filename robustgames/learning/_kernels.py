@@ -14,8 +14,10 @@ is the number of flat joint actions (C order, as :attr:`MarkovGame.flat_transiti
 
 Support functions available in nopython code (set codes): ``TV`` (the row function ``tv_row`` of :mod:`robustgames.uncertainty._tv`, reused as is),
 ``KL`` (the row solver ``_kl_row`` of :mod:`robustgames.uncertainty._kl`, reused as is),
-``CONTAMINATION`` (``(1-rho) p.v + rho min_s v``) and ``NOMINAL`` (``p.v``, any set of
-radius 0). Other sets go through their ``_values`` hook from Python.
+``CONTAMINATION`` (``contamination_row`` of :mod:`robustgames.uncertainty._contamination`:
+``(1-rho) p.v + rho min_s v``) and ``NOMINAL`` (``p.v``, any set of radius 0). Other sets
+go through their ``_values`` hook from Python. Values are sorted once per step and
+player by ``descending`` of :mod:`robustgames.uncertainty._tv`.
 """
 
 from __future__ import annotations
@@ -26,19 +28,15 @@ import numpy as np
 
 from .._jit import kernel
 from ..equilibria import CE, solve_stage
-from ..uncertainty._kl import _kl_row
-from ..uncertainty._tv import tv_row
+from ..equilibria._correlated import strides_of
+from ..uncertainty._contamination import contamination_row
+from ..uncertainty._kl import _TILT, _kl_row, _kl_row_from
+from ..uncertainty._tv import descending, tv_row
 
 TV_CODE = 0
 KL_CODE = 1
 CONTAMINATION_CODE = 2
 NOMINAL_CODE = 3
-
-
-@kernel
-def descending(v):
-    """Stable descending order of ``v`` (the last entry is the lowest-index argmin)."""
-    return np.argsort(-v, kind="mergesort")
 
 
 @kernel
@@ -49,13 +47,25 @@ def support_row(code, radius, P, r, v, order):
     if code == KL_CODE:
         value, _, _, _, _ = _kl_row(P, r, v, radius)
         return value
-    S = P.shape[1]
-    dot = 0.0
-    for s in range(S):
-        dot += P[r, s] * v[s]
     if code == CONTAMINATION_CODE:
-        return (1.0 - radius) * dot + radius * v[order[S - 1]]
+        return contamination_row(P, r, v, order, radius)
+    dot = 0.0
+    for s in range(P.shape[1]):
+        dot += P[r, s] * v[s]
     return dot
+
+
+@kernel
+def support_row_from(code, radius, P, r, v, order, T, h, i):
+    """:func:`support_row`, with the KL row solver warm-started from the log inverse
+    temperature ``T[h, r, i]`` of the previous solve of this row (NaN: cold start), which
+    is then updated. Consecutive episodes change ``P_hat`` and the values a little, so the
+    previous root is a close Newton start (same solver, same tolerance)."""
+    if code == KL_CODE:
+        value, kind, beta, _, _ = _kl_row_from(P, r, v, radius, T[h, r, i])
+        T[h, r, i] = math.log(beta) if kind == _TILT and beta > 0.0 else np.nan
+        return value
+    return support_row(code, radius, P, r, v, order)
 
 
 @kernel
@@ -175,11 +185,13 @@ def low_step(h, Sl, Phat, N, R, scale, c_b, iota, bernstein, Qlow, Vbar, Vlow, p
 
 @kernel
 def plan(Phat, N, R, codes, radii, scale, tv_radius, c_b, iota, bernstein, n_actions,
-         kind_code, Qbar, Qlow, Qprev, Vbar, Vlow, pi, Sb, Sl):
+         kind_code, Qbar, Qlow, Qprev, Vbar, Vlow, pi, Sb, Sl, Tb, Tl):
     """All steps of MORNAVI's planning, every support function compiled (set codes).
 
     Support values are computed only where they are read: visited rows for ``Qbar``,
-    visited rows the policy plays for ``Qlow``.
+    visited rows the policy plays for ``Qlow``. ``Tb``, ``Tl`` ``(H, S*A, n)``: the KL
+    rows' last log inverse temperatures (optimistic, pessimistic), warm starts for the
+    next episode (see :func:`support_row_from`).
     """
     H = Qbar.shape[0]
     SA = Qbar.shape[1]
@@ -192,7 +204,7 @@ def plan(Phat, N, R, codes, radii, scale, tv_radius, c_b, iota, bernstein, n_act
             order = descending(v)
             for r in range(SA):
                 if N[h, r] > 0.0:
-                    Sb[r, i] = support_row(codes[i], radii[i], P, r, v, order)
+                    Sb[r, i] = support_row_from(codes[i], radii[i], P, r, v, order, Tb, h, i)
         bar_step(h, Sb, Phat, N, R, scale, tv_radius, c_b, iota, bernstein, n_actions, kind_code,
                  Qbar, Qprev, Vbar, pi)
         for i in range(n):
@@ -200,24 +212,13 @@ def plan(Phat, N, R, codes, radii, scale, tv_radius, c_b, iota, bernstein, n_act
             order = descending(v)
             for r in range(SA):
                 if N[h, r] > 0.0 and pi[h, r // A, r % A] > 0.0:
-                    Sl[r, i] = support_row(codes[i], radii[i], P, r, v, order)
+                    Sl[r, i] = support_row_from(codes[i], radii[i], P, r, v, order, Tl, h, i)
         low_step(h, Sl, Phat, N, R, scale, c_b, iota, bernstein, Qlow, Vbar, Vlow, pi)
 
 
 # ---------------------------------------------------------------------------------------
 # the exact robust gap of a joint policy on the true game (THEORY.md section 3)
 # ---------------------------------------------------------------------------------------
-
-
-@kernel
-def strides_of(n_actions):
-    n = n_actions.shape[0]
-    strides = np.empty(n, dtype=np.int64)
-    s = 1
-    for i in range(n - 1, -1, -1):
-        strides[i] = s
-        s *= n_actions[i]
-    return strides
 
 
 @kernel

@@ -47,6 +47,8 @@ def learn(game, learner, episodes, *, rng=None, U=None, progress=False, keep_pol
     ----------
     game : MarkovGame
         Finite-horizon game (the TRUE nominal game; the learner only sees its episodes).
+        MORNAVI and OptimisticNashVI need rewards in [0, 1] (``ValueError`` otherwise:
+        their certificates assume it, THEORY.md section 1).
     learner : MORNAVI, OptimisticNashVI, DRNVI or UniformPolicy
     episodes : int
         Number of episodes ``K >= 1``.
@@ -69,9 +71,10 @@ def learn(game, learner, episodes, *, rng=None, U=None, progress=False, keep_pol
     Result
         ``gap (K,)``: exact robust gap of each episode's policy; ``bound (K,)``: the
         learner's certified upper bound ``max_i mu.(Vbar_i - Vlow_i)`` (NaN when the
-        learner certifies nothing for this objective: uniform, DR-NVI, optimistic Nash-VI
-        or sets different from the learner's); ``learner_bound (K,)``: the learner's own
-        certificate for its own objective; ``regret (K,) = cumsum(gap)``; ``gap_per_player
+        learner certifies nothing for this objective: uniform, DR-NVI, optimistic Nash-VI,
+        MORNAVI with the Bernstein bonus, or sets different from the learner's);
+        ``learner_bound (K,)``: the learner's own number ``max_i mu.(Vbar_i - Vlow_i)``
+        for its own objective (a certificate only where ``bound`` is not NaN); ``regret (K,) = cumsum(gap)``; ``gap_per_player
         (K, n)``; ``episodes``; ``learner`` (a dict describing it); ``U`` (repr of the
         objective); ``kind``; ``seconds``; ``policies`` if asked.
     """
@@ -93,7 +96,7 @@ def learn(game, learner, episodes, *, rng=None, U=None, progress=False, keep_pol
     else:
         sets = as_player_sets(U, n)
     kind = learner.equilibrium
-    certifies = own is not None and list(own) == list(sets)
+    certifies = learner._certified and own is not None and list(own) == list(sets)
     rng = np.random.default_rng(rng)
 
     H, S, A = game.horizon, game.n_states, game.n_joint_actions

@@ -12,14 +12,13 @@ certificate)`` and ``observe(states, actions, rewards)``.
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
-from .._validation import check_choice, check_positive_int
+from .._validation import as_instance_or_list, check_choice, check_in_range, check_positive_int, check_real
 from ..equilibria import KIND_CODES
 from ..planning._stage import check_equilibrium
-from ..uncertainty import UncertaintySet, as_player_sets
+from ..uncertainty import TV, Contamination, UncertaintySet, as_player_sets
 from . import _kernels as K
 from ._sets import compile_sets
 
@@ -28,30 +27,16 @@ CAPS = ("theory", "horizon")
 
 
 def _check_sets_arg(U, name="U"):
-    if isinstance(U, UncertaintySet):
-        return U
-    try:
-        sets = list(U)
-    except TypeError:
-        raise TypeError(f"{name} must be an uncertainty set (rg.TV, rg.KL, ...) or a list of them, "
-                        f"got {type(U).__name__}") from None
-    if not sets:
-        raise ValueError(f"{name} must list one uncertainty set per player, got an empty list")
-    for i, s in enumerate(sets):
-        if not isinstance(s, UncertaintySet):
-            raise TypeError(f"{name}[{i}] must be an uncertainty set, got {type(s).__name__}")
-    return sets
+    return as_instance_or_list(U, name, UncertaintySet, "an uncertainty set (rg.TV, rg.KL, ...)")
 
 
-def _check_real(value, name, *, low=None, high=None, low_open=False, high_open=False):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(float(value)):
-        raise TypeError(f"{name} must be a finite real number, got {value!r}")
-    x = float(value)
-    if low is not None and (x < low or (low_open and x == low)):
-        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {x}")
-    if high is not None and (x > high or (high_open and x == high)):
-        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}, got {x}")
-    return x
+def _check_unit_rewards(game, who):
+    """The certificate's caps (``H - h``, ``min V + 1/sigma``) and the floor of ``Qlow``
+    at 0 assume rewards in [0, 1] (THEORY.md section 1); on other rewards the bound is
+    false, so learners that certify refuse them."""
+    check_in_range(game.rewards, "game.rewards", 0.0, 1.0,
+                   why=f"{who}'s optimistic cap H - h and pessimistic floor 0 assume rewards in "
+                       "[0, 1], THEORY.md section 1; rescale them, e.g. (r - min r) / (max r - min r)")
 
 
 def _check_game(game, who):
@@ -69,6 +54,12 @@ class _Learner:
 
     equilibrium = "cce"
     sets = None  # the learner's own robust objective (None: none)
+
+    @property
+    def _certified(self) -> bool:
+        """Whether the learner's per-episode number is a certified bound on the gap under
+        its own objective (``learn`` reports it as ``bound`` only then)."""
+        return False
 
     def describe(self) -> dict:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -97,7 +88,7 @@ class _Planner:
         scale = np.full(n, float(H))
         for i, U in enumerate(sets):
             r = float(getattr(U, "radius", 0.0) or 0.0)
-            if type(U).__name__ in ("TV", "Contamination") and r > 0.0:
+            if isinstance(U, (TV, Contamination)) and r > 0.0:
                 scale[i] = min(float(H), 1.0 / r)
                 if cap == "theory":
                     tv[i] = r
@@ -114,6 +105,8 @@ class _Planner:
         self.pi = np.zeros((H, S, A))
         self.Sb = np.zeros((SA, n))
         self.Sl = np.zeros((SA, n))
+        self.Tb = np.full((H, SA, n), np.nan)  # KL warm starts (see _kernels.plan)
+        self.Tl = np.full((H, SA, n), np.nan)
         self.work = np.zeros(SA)
         self.low = low
 
@@ -122,7 +115,7 @@ class _Planner:
             codes, radii = self.compiled
             K.plan(self.Phat, self.N, self.Rhat, codes, radii, self.scale, self.tv_radius, self.c_b,
                    self.iota, self.bernstein, self.n_actions, self.kind, self.Qbar, self.Qlow,
-                   self.Qprev, self.Vbar, self.Vlow, self.pi, self.Sb, self.Sl)
+                   self.Qprev, self.Vbar, self.Vlow, self.pi, self.Sb, self.Sl, self.Tb, self.Tl)
         else:  # any set, through its _values hook (all rows)
             for h in range(self.H - 1, -1, -1):
                 for i, U in enumerate(self.sets):
@@ -181,7 +174,8 @@ class MORNAVI(_Learner):
         whose exact form is unconfirmed; Maurer & Pontil 2009 constants):
         ``b_i = c_b [sqrt(2 Var_{P_hat}(Vbar_{i,h+1}) iota / N) + 7 min(H, 1/sigma_i) iota / (3 max(N-1, 1))]``;
         it is not uniform over value functions (no ``S`` factor), so it carries no
-        certificate, only faster learning.
+        certificate, only faster learning: :func:`robustgames.learn` reports ``bound`` as
+        NaN for it (the learner's ``max_i mu.(Vbar_i - Vlow_i)`` stays in ``learner_bound``).
     c_b : float
         Bonus multiplier (>= 0). **The paper's exact constants are unconfirmed**; the
         formulas above are the forms of THEORY.md with ``c_b`` exposed.
@@ -200,8 +194,11 @@ class MORNAVI(_Learner):
 
     Notes
     -----
-    Rewards: the game's rewards are deterministic; a reward ``r_{i,h}(s,a)`` is revealed
-    to the learner the first time ``(h, s, a)`` is visited. Unvisited pairs use
+    Rewards: the game's rewards are deterministic and must lie in [0, 1] (THEORY.md
+    section 1; the caps ``H - h`` and ``min V + 1/sigma`` and the floor of ``Qlow`` at 0
+    assume it, so on other rewards the bound would be false): :func:`robustgames.learn`
+    raises ``ValueError`` naming ``game.rewards`` and the range found otherwise. A reward
+    ``r_{i,h}(s,a)`` is revealed to the learner the first time ``(h, s, a)`` is visited. Unvisited pairs use
     ``Qbar = cap`` (optimistic) and ``Qlow = 0``.
 
     Validity of the certificate: for TV the support function is ``min(H, 1/sigma)``-
@@ -227,11 +224,15 @@ class MORNAVI(_Learner):
         check_choice(equilibrium, "equilibrium", ("nash", "ce", "cce"))
         self.equilibrium = equilibrium
         self.bonus = check_choice(bonus, "bonus", BONUSES)
-        self.c_b = _check_real(c_b, "c_b", low=0.0)
-        self.delta = _check_real(delta, "delta", low=0.0, high=1.0, low_open=True, high_open=True)
+        self.c_b = check_real(c_b, "c_b", low=0.0)
+        self.delta = check_real(delta, "delta", low=0.0, high=1.0, low_open=True, high_open=True)
         self.cap = check_choice(cap, "cap", CAPS)
 
     _name = "MORNAVI"
+
+    @property
+    def _certified(self) -> bool:
+        return self.bonus == "hoeffding"
 
     def _planning_sets(self, n):
         return as_player_sets(self.U, n)
@@ -246,6 +247,7 @@ class MORNAVI(_Learner):
 
     def _start(self, game, episodes, rng):
         _check_game(game, self._name)
+        _check_unit_rewards(game, self._name)
         n = game.n_players
         sets = self._planning_sets(n)
         check_equilibrium(self.equilibrium, n)
@@ -263,14 +265,13 @@ class OptimisticNashVI(MORNAVI):
     optimistic Nash-VI of Liu et al. (2021) with MORNAVI's bonus forms. Its own
     certificate bounds the NON-robust gap; :func:`robustgames.learn` measures its gap under
     the robust objective ``U`` that must be passed to it (``bound`` is then NaN and the
-    learner's own certificate is reported as ``learner_bound``).
+    learner's own certificate is reported as ``learner_bound``). Rewards must lie in
+    [0, 1], as for MORNAVI.
     """
 
     _name = "OptimisticNashVI"
 
     def __init__(self, equilibrium="cce", bonus="hoeffding", c_b=1.0, delta=0.1):
-        from ..uncertainty import TV  # noqa: PLC0415
-
         super().__init__(TV(0.0), equilibrium, bonus, c_b, delta, cap="horizon")
 
     def objective_sets(self, n):
@@ -291,7 +292,7 @@ class DRNVI(_Learner):
     :func:`robustgames.learn`), form ``P_hat = counts / samples``, and plan robustly on
     ``P_hat`` (exact robust value iteration with the sets ``U`` and the stage
     ``equilibrium``; rewards are known). The resulting policy is fixed for every episode;
-    it certifies nothing per episode (``bound`` is NaN).
+    it certifies nothing per episode (``bound`` is NaN), so any real rewards are accepted.
 
     Parameters
     ----------
@@ -334,6 +335,8 @@ class DRNVI(_Learner):
 
 class UniformPolicy(_Learner):
     """Every player picks its actions uniformly at random at every step (a baseline).
+
+    Certifies nothing (``bound`` is NaN), so any real rewards are accepted.
 
     Parameters
     ----------

@@ -8,7 +8,8 @@ The set is a translate of a scaled simplex, so
 
 with the minimum over ALL states (``q`` may put mass where ``p0`` is zero), attained by
 ``(1 - rho) p0 + rho e_{s_min}`` with ``s_min`` the lowest-index argmin of ``v``. One
-streaming pass per row.
+streaming pass per row (:func:`contamination_row`, also used by the MORNAVI learner's
+kernels).
 """
 
 from __future__ import annotations
@@ -16,19 +17,27 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from .._jit import parallel_kernel
+from .._jit import kernel, parallel_kernel
 from ._base import UncertaintySet
+from ._tv import descending
+
+
+@kernel
+def contamination_row(P, r, v, order, rho):
+    """``(1 - rho) P[r].v + rho min_s v`` for row ``r`` of ``P``; ``order`` sorts ``v`` in
+    decreasing order (its last entry is an argmin of ``v``), as for
+    :func:`robustgames.uncertainty._tv.tv_row`. Callable from other compiled code."""
+    S = P.shape[1]
+    dot = 0.0
+    for s in range(S):
+        dot += P[r, s] * v[s]
+    return (1.0 - rho) * dot + rho * v[order[S - 1]]
 
 
 @parallel_kernel
-def _contamination_values(P, v, s_min, rho, out):
-    R, S = P.shape
-    v_min = v[s_min]
-    for r in prange(R):
-        dot = 0.0
-        for s in range(S):
-            dot += P[r, s] * v[s]
-        out[r] = (1.0 - rho) * dot + rho * v_min
+def _contamination_values(P, v, order, rho, out):
+    for r in prange(P.shape[0]):
+        out[r] = contamination_row(P, r, v, order, rho)
 
 
 @parallel_kernel
@@ -75,7 +84,7 @@ class Contamination(UncertaintySet):
         return contamination_divergence(p0, p)
 
     def _values(self, P, v, out):
-        _contamination_values(P, v, int(np.argmin(v)), self.radius, out)
+        _contamination_values(P, v, descending(v), self.radius, out)
 
     def _distributions(self, P, v, out):
         _contamination_distributions(P, v, int(np.argmin(v)), self.radius, out)

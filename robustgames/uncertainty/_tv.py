@@ -23,6 +23,14 @@ from ._base import UncertaintySet
 
 
 @kernel
+def descending(v):
+    """Indices sorting ``v`` in decreasing order, ties broken by index (a stable sort), so
+    the last entry is an argmin of ``v`` (the highest-index one among ties). Callable
+    from other compiled code (the MORNAVI learner's kernels)."""
+    return np.argsort(-v, kind="mergesort")
+
+
+@kernel
 def tv_row(P, r, v, order, sigma):
     """``inf_{TV(p, P[r]) <= sigma} p.v`` for row ``r`` of ``P`` by the closed form;
     ``order`` sorts ``v`` in decreasing order (its last entry is an argmin of ``v``).
@@ -80,8 +88,8 @@ def _tv_distributions(P, v, order, sigma, out):
 
 def descending_order(v: np.ndarray) -> np.ndarray:
     """Indices sorting ``v`` in decreasing order, ties broken by index (stable), so the
-    last entry is an ``argmin`` of ``v``."""
-    return np.ascontiguousarray(np.argsort(-v, kind="stable"))
+    last entry is an ``argmin`` of ``v`` (the compiled :func:`descending`)."""
+    return descending(np.ascontiguousarray(v, dtype=np.float64))
 
 
 class TV(UncertaintySet):
