@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import as_float_array, check_distributions, check_radius
+from .._validation import as_float_array, as_instance_or_list, check_distributions, check_radius
 
 
 class UncertaintySet:
@@ -110,22 +110,14 @@ class UncertaintySet:
 def as_player_sets(U, n_players: int, game=None) -> list:
     """Normalise ``U`` (one set, or a list of ``n_players`` sets) into a list, one per
     player; with ``game``, also check that every set fits it (see ``check_game``)."""
-    if isinstance(U, UncertaintySet):
+    sets = as_instance_or_list(U, "U", UncertaintySet, "an uncertainty set (rg.TV, rg.KL, ...)")
+    if isinstance(sets, UncertaintySet):
         if game is not None:
-            U.check_game(game, "U")
-        return [U] * n_players
-    try:
-        sets = list(U)
-    except TypeError:
-        raise TypeError(
-            f"U must be an uncertainty set (rg.TV, rg.KL, ...) or a list of {n_players}, "
-            f"got {type(U).__name__}"
-        ) from None
+            sets.check_game(game, "U")
+        return [sets] * n_players
     if len(sets) != n_players:
         raise ValueError(f"U lists {len(sets)} sets but the game has {n_players} players")
-    for i, s in enumerate(sets):
-        if not isinstance(s, UncertaintySet):
-            raise TypeError(f"U[{i}] must be an uncertainty set, got {type(s).__name__}")
-        if game is not None:
+    if game is not None:
+        for i, s in enumerate(sets):
             s.check_game(game, f"U[{i}]")
     return sets
