@@ -27,6 +27,12 @@ Studies (``STUDIES``; each a list of configurations times ``n_seeds`` seeds):
 ``cooperative``
     Cooperative games (team reward): the two-robot intersection (climbing matrix) and,
     when available, the tiny chute-mapping instance of DRMARL.
+``regret_minimax``
+    The worst case over instances behind the ``sqrt(K)`` rate: for each ``K`` its own
+    game (:func:`minimax_game`), a two-player team game whose robust gap between the best
+    and the next joint actions is ``delta_K = c / sqrt(K)`` (the lower-bound
+    construction); the regret at ``K`` then grows like ``sqrt(K)`` (log-log slope 1/2),
+    whereas on a fixed game the gap is fixed and the slope stays below 1/2.
 
 A cell's configuration is JSON: ``{"game": {...}, "set": {"kind", "radius"},
 "learner": {...}, "episodes": K, "game_seed": int | None}``. With ``game_seed`` an int
@@ -42,7 +48,7 @@ import numpy as np
 
 import robustgames as rg
 
-STUDY_NAMES = ("regret_k", "regret_scaling", "baselines", "lower_bound", "cooperative")
+STUDY_NAMES = ("regret_k", "regret_scaling", "baselines", "lower_bound", "cooperative", "regret_minimax")
 
 # -- building games, sets, learners from a config ------------------------------------------
 
@@ -63,10 +69,45 @@ def make_game(spec: dict, rng):
         game = rg.intersection_game(payoff=spec.get("payoff", "climbing"), slip=spec.get("slip", 0.1),
                                           length=spec.get("length", 3), horizon=spec.get("horizon"))
         return reverse_actions(game) if spec.get("reverse_actions") else game
+    if kind == "minimax":
+        return minimax_game(spec["delta"])
     if kind == "chute":
         kwargs = {k: v for k, v in spec.items() if k not in ("kind", "group")}
         return rg.chute_mapping_game(**kwargs, rng=0).as_markov_game(spec.get("group"))
     raise ValueError(f"unknown game kind {kind!r}")
+
+
+def minimax_game(delta: float):
+    """Two-player team game of the minimax (lower-bound) construction; robust gap ``delta``.
+
+    States START (0), GOOD (1), FAIL (2), horizon ``H = 2``, two actions per player, both
+    players get the same reward (a team game). At ``h = 1`` START moves to GOOD with
+    probability ``p(a_1, a_2) = 1/2 + delta (a_1 + a_2 - 1)`` and to FAIL otherwise; at
+    ``h = 2`` GOOD pays 1, FAIL (absorbing, reward 0) pays 0, so the fail-state condition
+    of the TV bound holds. Under a TV ball of radius ``sigma <= 1/2 - delta`` the adversary
+    moves ``sigma`` of mass from GOOD to FAIL, so the robust value of a joint action is
+    ``p(a) - sigma``: joint actions ``(1, 1)`` and ``(0, 1)`` (likewise ``(1, 0)`` and
+    ``(0, 0)``) differ by exactly ``delta``, which is each player's gain from a unilateral
+    switch to action 1. The unique robust equilibrium is ``(1, 1)``; every other joint
+    action has robust gap ``delta`` (``2 delta`` in total value for ``(0, 0)``, which the
+    learners' first-action tie-break picks first). Under KL the gaps are ``delta`` up to
+    the slope of the KL worst value of a Bernoulli in its mean (about 1 here).
+    """
+    delta = float(delta)
+    if not 0.0 < delta <= 0.25:
+        raise ValueError(f"delta must be in (0, 1/4], got {delta}")
+    START, GOOD, FAIL = 0, 1, 2
+    P = np.zeros((2, 3, 2, 2, 3))
+    R = np.zeros((2, 3, 2, 2, 2))
+    a1, a2 = np.meshgrid([0, 1], [0, 1], indexing="ij")
+    p = 0.5 + delta * (a1 + a2 - 1)
+    P[0, START, :, :, GOOD] = p
+    P[0, START, :, :, FAIL] = 1.0 - p
+    P[:, GOOD, :, :, GOOD] = 1.0
+    P[:, FAIL, :, :, FAIL] = 1.0
+    P[1, START, :, :, FAIL] = 1.0  # START is never visited at h = 2
+    R[1, GOOD] = 1.0
+    return rg.MarkovGame(P, R, name=f"minimax team game (delta={delta:.4g})")
 
 
 def reverse_actions(game):
@@ -209,6 +250,7 @@ def bound_scale(game, set_spec: dict) -> float:
 
 # -- study definitions ------------------------------------------------------------------------
 
+MINIMAX_C = 1.0  # regret_minimax: delta_K = MINIMAX_C / sqrt(K)
 C_B = 0.1  # bonus multiplier of the experiments (see PROFILES' note)
 
 
@@ -233,14 +275,14 @@ def _cfg(game, set_kind, radius, learner, K, game_seed, **extra) -> dict:
 # regret_k also runs c_b = 1 at one radius per set to show the saturated phase.
 PROFILES = {
     # quick: with the chute experiment, within 10 minutes on 2 cores (measured: see README)
-    "quick": {"seeds": 8, "K": 5000, "K_scaling": 2000, "K_coop": 2000,
+    "quick": {"seeds": 8, "K": 5000, "K_minimax": [250, 500, 1000, 2000, 4000, 8000], "K_scaling": 2000, "K_coop": 2000,
               "tv": [0.1, 0.2, 0.4], "kl": [0.05, 0.1, 0.3],
               "S": [3, 5, 8, 12], "A": [2, 3, 4], "H": [2, 3, 4, 6], "inv_sigma": [2, 4, 8, 16]},
-    "full": {"seeds": 16, "K": 100000, "K_scaling": 20000, "K_coop": 20000,
+    "full": {"seeds": 16, "K": 100000, "K_minimax": [250, 500, 1000, 2000, 4000, 8000, 16000, 32000], "K_scaling": 20000, "K_coop": 20000,
              "tv": [0.05, 0.1, 0.2, 0.4], "kl": [0.02, 0.05, 0.1, 0.3],
              "S": [3, 5, 8, 12, 20], "A": [2, 3, 4, 5], "H": [2, 3, 4, 6, 8], "inv_sigma": [2, 4, 8, 16, 32]},
     # smoke: the test suite's miniature of every study
-    "smoke": {"seeds": 2, "K": 60, "K_scaling": 20, "K_coop": 20,
+    "smoke": {"seeds": 2, "K": 60, "K_minimax": [20, 40], "K_scaling": 20, "K_coop": 20,
               "tv": [0.2], "kl": [0.1], "S": [3, 5], "A": [2, 3], "H": [2, 3], "inv_sigma": [2, 8]},
 }
 
@@ -291,6 +333,13 @@ def configs(study: str, profile: str = "quick") -> list[dict]:
             out.append(_cfg({"kind": "intersection", "payoff": "climbing", "slip": 0.1, "reverse_actions": True},
                             "TV", 0.1, mornavi(), Kc, 0))
         out.append(_cfg(dict(CHUTE_GAME), "TV", 0.1, mornavi(), Kc, 0))
+        return out
+    if study == "regret_minimax":
+        # one game per K: gap delta_K = c / sqrt(K) (c = MINIMAX_C); TV and KL as in regret_k
+        out = []
+        for K_ in p["K_minimax"]:
+            game = {"kind": "minimax", "c": MINIMAX_C, "delta": MINIMAX_C / float(np.sqrt(K_))}
+            out += [_cfg(game, "TV", 0.2, mornavi(), K_, 0), _cfg(game, "KL", 0.1, mornavi(), K_, 0)]
         return out
     raise ValueError(f"unknown study {study!r}; studies: {', '.join(STUDY_NAMES)}")
 
@@ -346,4 +395,4 @@ def bound_shape(vary: str, xs, config: dict) -> np.ndarray:
 
 
 __all__ = ["regret_cell", "configs", "studies", "STUDY_NAMES", "PROFILES", "checkpoints", "constant_sum",
-           "predicted_exponent", "bound_shape"]
+           "predicted_exponent", "bound_shape", "minimax_game"]

@@ -13,6 +13,10 @@
 4. ``lower_bound``: the support-shift game (linear regret) against a fail-state game
    (``sqrt(K)``-type regret).
 5. ``cooperative``: regret on cooperative games (intersection, chute mapping).
+6. ``regret_minimax``: regret at the end of ``K`` episodes against ``K`` when the game
+   depends on ``K`` (robust gap ``delta_K = c / sqrt(K)``, the lower-bound construction);
+   slope from a least-squares fit of ``log Regret(K)`` on ``log K`` over every (K, seed)
+   run, with a t-interval from its standard error.
 
 Slopes: for every seed, least squares of ``log Regret(k)`` on ``log k`` over the stored
 checkpoints with ``k >= K/2``; the reported slope is the mean over seeds with a Student-t
@@ -401,8 +405,62 @@ def _fig_cooperative(records, figures_dir, summary):
     return save(fig, figures_dir, "cooperative")
 
 
+# -- figure 6: minimax instances ----------------------------------------------------------
+
+
+def _fig_minimax(records, figures_dir, summary):
+    by_set = defaultdict(list)
+    for r in records:
+        by_set[(r["config"]["set"]["kind"], r["config"]["set"]["radius"])].append(r)
+    sets = sorted(by_set, reverse=True)  # TV first
+    fig, axes = figure(1, 1, width=5.4, height=4.0)
+    ax = axes[0][0]
+    seeds = c = None
+    y_top = 0.0
+    for i, key in enumerate(sets):
+        groups = sorted(_group(by_set[key]).values(), key=lambda g: g[0]["config"]["episodes"])
+        Ks = np.array([g[0]["config"]["episodes"] for g in groups], dtype=float)
+        R = [np.array([r["values"]["final_regret"] for r in g]) for g in groups]
+        seeds = len(groups[0])
+        c = groups[0][0]["config"]["game"]["c"]
+        mean = np.array([r.mean() for r in R])
+        half = np.array([stats.t.ppf(0.975, len(r) - 1) * r.std(ddof=1) / math.sqrt(len(r)) if len(r) > 1 else 0.0
+                         for r in R])
+        xfit = np.concatenate([np.full(len(r), K) for K, r in zip(Ks, R)])
+        yfit = np.concatenate(R)
+        ok = yfit > 0
+        if ok.sum() > 2 and len(np.unique(xfit[ok])) > 1:
+            lr = stats.linregress(np.log(xfit[ok]), np.log(yfit[ok]))
+            h = float(stats.t.ppf(0.975, ok.sum() - 2) * lr.stderr)
+            fit = {"slope": float(lr.slope), "low": float(lr.slope - h), "high": float(lr.slope + h), "n": int(ok.sum())}
+        else:
+            fit = {"slope": float("nan"), "low": float("nan"), "high": float("nan"), "n": int(ok.sum())}
+        ax.errorbar(Ks, mean, yerr=half, color=COLORS[i], marker="o", ms=4, capsize=2,
+                    label=f"{_set_text(groups[0][0])}: {_slope_text(fit)}")
+        y_top = max(y_top, float(mean.max()))
+        summary.append({"study": "regret_minimax", "game": f"minimax game delta_K={c:g}/sqrt(K) (S=3,2x2,H=2)",
+                        "set": groups[0][0]["config"]["set"], "learner": groups[0][0]["config"]["learner"],
+                        "K": int(Ks[-1]), "seeds": seeds, "regret": float(mean[-1]), "fit": fit,
+                        "K_grid": Ks.tolist(), "regret_by_K": mean.tolist()})
+        K_end = Ks[-1]
+    xs = np.geomspace(Ks[0], K_end, 50)
+    ax.plot(xs, 1.3 * y_top * np.sqrt(xs / K_end), color="0.35", ls=":", lw=1.2, label=r"$\propto\sqrt{K}$")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xticks(Ks, [f"{k:g}" for k in Ks])
+    ax.tick_params(axis="x", which="minor", bottom=False, labelbottom=False)
+    ax.set_xlabel("episodes $K$ (one game per $K$)")
+    ax.set_ylabel("robust regret at the end of $K$ episodes")
+    ax.legend(loc="upper left", fontsize=7)
+    ax.set_title(f"Minimax instances: robust gap $\\delta_K = {c:g}/\\sqrt{{K}}$ (2-player team game, fail state)\n"
+                 f"MORNAVI (CCE, $c_b$=0.1); mean and 95% CI over {seeds} seeds; "
+                 f"slope: fit over all runs (95% CI)", fontsize=8.5)
+    fig.tight_layout()
+    return save(fig, figures_dir, "regret_minimax")
+
+
 _FIGURES = {"regret_k": _fig_regret_vs_k, "regret_scaling": _fig_scaling, "baselines": _fig_baselines,
-            "lower_bound": _fig_lower_bound, "cooperative": _fig_cooperative}
+            "lower_bound": _fig_lower_bound, "cooperative": _fig_cooperative, "regret_minimax": _fig_minimax}
 
 
 def draw(data_dir, figures_dir, studies=None) -> tuple[list[Path], dict]:
@@ -439,6 +497,11 @@ def report(summary: dict) -> str:
                          f"TV bound exponents {', '.join(f'{x:.2g}' for x in e['predicted_exponents'])})")
             continue
         s = e["set"]
+        if e["study"] == "regret_minimax":
+            lines.append(f"  {e['study']:<15} {e['game'][:48]:<48} {s['kind']} {s['radius']:<5g} final regret vs K "
+                         f"(K={', '.join(f'{k:g}' for k in e['K_grid'])}; fit over all runs): slope {f['slope']:.2f} "
+                         f"[{f['low']:.2f}, {f['high']:.2f}]  (sqrt(K): 0.5); regret at K={e['K']}: {e['regret']:.2f}")
+            continue
         who = _learner_text({"learner": e["learner"]}) if "learner" in e else "MORNAVI"
         b = f"  bound slope {e['bound_fit']['slope']:.2f}" if "bound_fit" in e else ""
         lines.append(f"  {e['study']:<15} {e['game'][:48]:<48} {s['kind']} {s['radius']:<5g} {who[:34]:<34} "
