@@ -30,7 +30,7 @@ from .._jit import kernel
 from ..equilibria import CE, solve_stage
 from ..equilibria._correlated import strides_of
 from ..uncertainty._contamination import contamination_row
-from ..uncertainty._kl import _TILT, _kl_row, _kl_row_from
+from ..uncertainty._kl import _TILT, H_TOL, _kl_core, _kl_row, _kl_row_from
 from ..uncertainty._tv import descending, tv_row
 
 TV_CODE = 0
@@ -63,6 +63,18 @@ def support_row_from(code, radius, P, r, v, order, T, h, i):
     previous root is a close Newton start (same solver, same tolerance)."""
     if code == KL_CODE:
         value, kind, beta, _, _ = _kl_row_from(P, r, v, radius, T[h, r, i])
+        T[h, r, i] = math.log(beta) if kind == _TILT and beta > 0.0 else np.nan
+        return value
+    return support_row(code, radius, P, r, v, order)
+
+
+@kernel
+def support_row_ws(code, radius, P, r, v, order, T, h, i, pk, xk, ek):
+    """:func:`support_row_from` with caller-owned scratch ``pk, xk, ek`` (``S`` entries
+    each) for the KL row solver: the same call as :func:`_kl_row_from` (same solver,
+    start and tolerance, bit-identical results) without its three allocations per row."""
+    if code == KL_CODE:
+        value, kind, beta, _, _ = _kl_core(P, r, v, radius, np.nan, pk, xk, ek, H_TOL, T[h, r, i])
         T[h, r, i] = math.log(beta) if kind == _TILT and beta > 0.0 else np.nan
         return value
     return support_row(code, radius, P, r, v, order)
@@ -197,6 +209,10 @@ def plan(Phat, N, R, codes, radii, scale, tv_radius, c_b, iota, bernstein, n_act
     SA = Qbar.shape[1]
     n = Qbar.shape[2]
     A = pi.shape[2]
+    S = Phat.shape[2]
+    pk = np.empty(S)
+    xk = np.empty(S)
+    ek = np.empty(S)
     for h in range(H - 1, -1, -1):
         P = Phat[h]
         for i in range(n):
@@ -204,7 +220,7 @@ def plan(Phat, N, R, codes, radii, scale, tv_radius, c_b, iota, bernstein, n_act
             order = descending(v)
             for r in range(SA):
                 if N[h, r] > 0.0:
-                    Sb[r, i] = support_row_from(codes[i], radii[i], P, r, v, order, Tb, h, i)
+                    Sb[r, i] = support_row_ws(codes[i], radii[i], P, r, v, order, Tb, h, i, pk, xk, ek)
         bar_step(h, Sb, Phat, N, R, scale, tv_radius, c_b, iota, bernstein, n_actions, kind_code,
                  Qbar, Qprev, Vbar, pi)
         for i in range(n):
@@ -212,7 +228,7 @@ def plan(Phat, N, R, codes, radii, scale, tv_radius, c_b, iota, bernstein, n_act
             order = descending(v)
             for r in range(SA):
                 if N[h, r] > 0.0 and pi[h, r // A, r % A] > 0.0:
-                    Sl[r, i] = support_row_from(codes[i], radii[i], P, r, v, order, Tl, h, i)
+                    Sl[r, i] = support_row_ws(codes[i], radii[i], P, r, v, order, Tl, h, i, pk, xk, ek)
         low_step(h, Sl, Phat, N, R, scale, c_b, iota, bernstein, Qlow, Vbar, Vlow, pi)
 
 
@@ -222,13 +238,16 @@ def plan(Phat, N, R, codes, radii, scale, tv_radius, c_b, iota, bernstein, n_act
 
 
 @kernel
-def robust_gap(P, R, mu, codes, radii, pi, n_actions, kind_code, V, W, Q, per_player):
+def robust_gap(P, R, mu, codes, radii, pi, n_actions, kind_code, V, W, Q, per_player, Tv, Tw):
     """Robust gap ``max_i [mu.V^BR_{i,1} - mu.V^pi_{i,1}]`` of ``pi`` (compiled).
 
     The same recursions as :mod:`robustgames.planning._evaluate` and
     :mod:`robustgames.planning._best_response` (deviation class ``kind_code``: strategy
     modifications for CE, fixed deviations otherwise). Returns the gap and fills
-    ``per_player``.
+    ``per_player``. ``Tv``, ``Tw`` ``(H, S*A, n)``: the KL rows' last log inverse
+    temperatures of the policy evaluation and of player ``i``'s best response (NaN: none
+    yet), warm starts across calls (see :func:`support_row_from`; same solver, same
+    tolerance).
     """
     H = P.shape[0]
     SA = P.shape[1]
@@ -236,6 +255,9 @@ def robust_gap(P, R, mu, codes, radii, pi, n_actions, kind_code, V, W, Q, per_pl
     n = R.shape[2]
     A = SA // S
     strides = strides_of(n_actions)
+    pk = np.empty(S)
+    xk = np.empty(S)
+    ek = np.empty(S)
     V[H] = 0.0
     for h in range(H - 1, -1, -1):
         for i in range(n):
@@ -248,7 +270,8 @@ def robust_gap(P, R, mu, codes, radii, pi, n_actions, kind_code, V, W, Q, per_pl
                     if w == 0.0:
                         continue
                     r = s * A + a
-                    q = R[h, r, i] + support_row(codes[i], radii[i], P[h], r, v, order)
+                    q = R[h, r, i] + support_row_ws(codes[i], radii[i], P[h], r, v, order, Tv, h, i,
+                                                       pk, xk, ek)
                     acc += w * q
                 V[h, i, s] = acc
     best = -np.inf
@@ -274,7 +297,8 @@ def robust_gap(P, R, mu, codes, radii, pi, n_actions, kind_code, V, W, Q, per_pl
                             need[s * A + a0 + b * st] = True
             for r in range(SA):
                 if need[r]:
-                    Q[r] = R[h, r, i] + support_row(codes[i], radii[i], P[h], r, w_next, order)
+                    Q[r] = R[h, r, i] + support_row_ws(codes[i], radii[i], P[h], r, w_next, order,
+                                                       Tw, h, i, pk, xk, ek)
             for s in range(S):
                 lo = s * A
                 if kind_code == CE:

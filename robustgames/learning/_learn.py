@@ -110,10 +110,13 @@ def learn(game, learner, episodes, *, rng=None, U=None, progress=False, keep_pol
     Ww = np.zeros((H + 1, S))
     Qw = np.zeros(S * A)
     per = np.zeros(n)
+    Tv = np.full((H, S * A, n), np.nan)  # KL warm starts of the gap (see K.robust_gap)
+    Tw = np.full((H, S * A, n), np.nan)
 
     def exact_gap(pi):
         if compiled is not None:
-            g = K.robust_gap(P0, R, mu, compiled[0], compiled[1], pi, n_actions, kind_code, Vw, Ww, Qw, per)
+            g = K.robust_gap(P0, R, mu, compiled[0], compiled[1], pi, n_actions, kind_code, Vw, Ww, Qw, per,
+                             Tv, Tw)
             return max(g, 0.0), per.copy()
         res = _gap(game, sets, pi, kind)
         return max(res.value, 0.0), res.per_player
