@@ -1,7 +1,7 @@
 """Chute mapping: tabular DRMARL learners against exact group-DRO ground truth.
 
 The Table-1 style comparison of DRMARL (arXiv 2503.09755) on the exactly solvable chute
-game (:func:`robustgames.games._chute.chute_mapping_game`):
+game (:func:`robustgames.chute_mapping_game`):
 
 1. exact group-DRO dynamic programming (rectangular worst group; the paper's
    predicted-worst-group approximation and its relative error, variant "b");
@@ -13,7 +13,7 @@ game (:func:`robustgames.games._chute.chute_mapping_game`):
    diagnostic rows (why DRMARL can lose to MARL on variant "b"): the same exhaustive learner
    with the exact rectangular target ``min_g [r_g + P_g . V]`` (VDN), and a joint-table
    learner without the VDN factorisation, with the approximate and with the rectangular
-   target (:func:`robustgames.learning._drmarl.train_vdn`, ``factorisation`` / ``target``);
+   target (:func:`robustgames.learning.train_vdn`, ``factorisation`` / ``target``);
 3. the CB predictor's accuracy and its cost against exhaustive search;
 4. out-of-distribution mixes outside the convex hull of the groups (L1 distance to the hull
    by linear programming);
@@ -31,9 +31,9 @@ import time
 import numpy as np
 
 import robustgames
-from robustgames.games._chute import chute_mapping_game
-from robustgames.learning._drmarl import cb_accuracy, evaluate_joint_policy, train_cb_predictor, train_vdn
-from robustgames.planning._group_dro import group_dro_solve
+from robustgames.games import chute_mapping_game
+from robustgames.learning import cb_accuracy, evaluate_joint_policy, train_cb_predictor, train_vdn
+from robustgames.planning import group_dro_solve
 
 PROFILES = {
     # "smoke": the same pipeline on few episodes and groups (seconds; for the test suite)

@@ -34,23 +34,12 @@ class MissingDependency(RuntimeError):
 
 def uncertainty_set(name: str):
     """The class ``robustgames.uncertainty.<name>`` (``TV``, ``KL``, ``ChiSquare``, ...)."""
-    import importlib
-
     import robustgames.uncertainty as unc
 
     cls = getattr(unc, name, None)
-    if cls is None and name in _PRIVATE:  # landed but not yet re-exported
-        try:
-            cls = getattr(importlib.import_module(f"robustgames.uncertainty.{_PRIVATE[name]}"), name, None)
-        except ImportError:
-            cls = None
     if cls is None:
-        raise MissingDependency(f"robustgames.uncertainty.{name} is not available (not landed yet?)")
+        raise MissingDependency(f"robustgames.uncertainty has no set named {name!r}")
     return cls
-
-
-_PRIVATE = {"TV": "_tv", "KL": "_kl", "ChiSquare": "_chi_square", "Contamination": "_contamination",
-            "Group": "_group"}
 
 
 def reference_module():
