@@ -40,7 +40,7 @@ from .games import (
     random_game,
     support_shift_game,
 )
-from .learning import DRNVI, MORNAVI, OptimisticNashVI, UniformPolicy, learn
+from .learning import DRNVI, MORNAVI, OptimisticNashVI, SaturationWarning, UniformPolicy, learn
 from .planning import best_response, evaluate, gap, group_dro_solve, solve
 from .uncertainty import KL, TV, ChiSquare, Contamination, Group, UncertaintySet
 
@@ -91,4 +91,5 @@ __all__ = [
     "DRNVI",
     "UniformPolicy",
     "learn",
+    "SaturationWarning",
 ]

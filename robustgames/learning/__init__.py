@@ -1,8 +1,8 @@
 """Online and sample-based learners: MORNAVI, baselines, the ``learn`` runner, tabular DRMARL.
 
 :func:`learn` plays episodes of the nominal game with a learner and records the EXACT
-robust gap of every episode's policy (computed on the true game), the learner's certified
-bound and the regret. Learners: :class:`MORNAVI` (arXiv 2508.02948), the non-robust
+robust gap of every episode's policy (computed on the true game), the learner's bound
+(certified only where docs/theory.md section 8 applies) and the regret. Learners: :class:`MORNAVI` (arXiv 2508.02948), the non-robust
 :class:`OptimisticNashVI`, :class:`DRNVI` with a generative model (arXiv 2404.18909) and
 :class:`UniformPolicy`. DRMARL-style tabular learners for the chute-mapping game
 (arXiv 2503.09755) are :func:`train_vdn` and friends.
@@ -16,11 +16,12 @@ from ._drmarl import (
     train_cb_predictor,
     train_vdn,
 )
-from ._learn import learn
+from ._learn import SaturationWarning, learn
 from ._learners import DRNVI, MORNAVI, OptimisticNashVI, UniformPolicy
 
 __all__ = [
     "learn",
+    "SaturationWarning",
     "MORNAVI",
     "OptimisticNashVI",
     "DRNVI",

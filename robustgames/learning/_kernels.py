@@ -33,6 +33,7 @@ from ..uncertainty._contamination import contamination_row
 from ..uncertainty._kl import _TILT, H_TOL, _kl_core, _kl_row, _kl_row_from
 from ..uncertainty._tv import descending, tv_row
 
+LN2 = math.log(2.0)
 TV_CODE = 0
 KL_CODE = 1
 CONTAMINATION_CODE = 2
@@ -89,15 +90,22 @@ def supports_step(P, v, code, radius, out):
 
 
 # ---------------------------------------------------------------------------------------
-# optimistic / pessimistic planning on the empirical model (MORNAVI, THEORY.md section 4)
+# optimistic / pessimistic planning on the empirical model (MORNAVI, docs/theory.md section 4)
 # ---------------------------------------------------------------------------------------
 
 
 @kernel
-def bonus(h, r, i, Phat, N, Vbar, scale, c_b, iota, bernstein):
-    """Exploration bonus ``b_i`` of the visited pair ``r`` at step ``h`` (see MORNAVI)."""
+def bonus(h, r, i, Phat, N, Vbar, span, c_b, iota, bernstein):
+    """Exploration bonus ``b_i`` of the visited pair ``r`` at step ``h`` (see MORNAVI).
+
+    Hoeffding (docs/theory.md section 8): ``c_b L_{i,h} sqrt((S ln 2 + iota) / (2 N))``
+    with ``iota = ln(H S A K / delta)`` and ``L_{i,h} = span[h, i]``, the span bound of the
+    true robust values at step ``h + 1``; with ``c_b >= 1`` it dominates the error of the
+    support function of a TV or contamination set on the L1 confidence event.
+    """
     n_vis = N[h, r]
     S = Phat.shape[2]
+    L = span[h, i]
     if bernstein:
         v = Vbar[h + 1, i]
         mean = 0.0
@@ -110,42 +118,85 @@ def bonus(h, r, i, Phat, N, Vbar, scale, c_b, iota, bernstein):
         if var < 0.0:
             var = 0.0
         den = n_vis - 1.0 if n_vis > 1.0 else 1.0
-        return c_b * (math.sqrt(2.0 * var * iota / n_vis) + 7.0 * scale[i] * iota / (3.0 * den))
-    return c_b * scale[i] * math.sqrt(S * iota / n_vis)
+        return c_b * (math.sqrt(2.0 * var * iota / n_vis) + 7.0 * L * iota / (3.0 * den))
+    return c_b * L * math.sqrt((S * LN2 + iota) / (2.0 * n_vis))
 
 
 @kernel
-def bar_step(h, Sb, Phat, N, R, scale, tv_radius, c_b, iota, bernstein, n_actions, kind_code,
-             Qbar, Qprev, Vbar, pi):
+def relabelled_stage(Qs, n_actions, kind_code, u, jperm, Qp, x, out):
+    """Stage equilibrium of ``Qs (A, n)`` with ties broken at random.
+
+    Each player's actions are relabelled by the permutation ``argsort(u[i, :A_i])``; the
+    compiled solver (whose selection rule prefers low indices among ties) solves the
+    relabelled game and the solution is mapped back into ``out (A,)``. A product of
+    per-player relabellings maps equilibria (Nash, CE, CCE) to equilibria, so ``out`` is an
+    exact equilibrium of ``Qs``; only WHICH one is chosen among ties is random.
+    """
+    n = n_actions.shape[0]
+    A = Qs.shape[0]
+    perms = np.empty((n, u.shape[1]), dtype=np.int64)
+    for i in range(n):
+        perms[i, :n_actions[i]] = np.argsort(u[i, :n_actions[i]])
+    for a in range(A):
+        rem = a
+        flat = 0
+        mult = 1
+        for i in range(n - 1, -1, -1):
+            Ai = n_actions[i]
+            flat += perms[i, rem % Ai] * mult
+            rem //= Ai
+            mult *= Ai
+        jperm[a] = flat
+    for a in range(A):
+        for i in range(Qs.shape[1]):
+            Qp[a, i] = Qs[jperm[a], i]
+    solve_stage(Qp, n_actions, kind_code, x)
+    for a in range(A):
+        out[jperm[a]] = x[a]
+
+
+@kernel
+def bar_step(h, Sb, Phat, N, R, span, tv_radius, c_b, iota, bernstein, n_actions, kind_code,
+             Qbar, Qprev, Vbar, pi, tie_u):
     """Optimistic half of one backward step ``h`` of MORNAVI, then the stage equilibria.
 
     ``Sb[r, i] = sigma_{U_i(P_hat_h(.|r))}(Vbar_{i,h+1})`` (read on visited rows only).
     Unvisited pairs (``N = 0``) take ``Qbar = cap``. Stage equilibria of
-    ``Qbar_h(s, .)`` by :func:`robustgames.equilibria.solve_stage`; a state whose payoff
-    rows are bit-identical to the previous call's keeps its previous policy (the solver
-    is deterministic, so this is exact). Fills ``pi[h]`` and ``Vbar[h]``.
+    ``Qbar_h(s, .)`` by :func:`relabelled_stage` with the uniforms ``tie_u[h, s]`` (ties
+    broken at random); a state whose payoff rows are bit-identical to the previous call's
+    keeps its previous policy (an equilibrium of the same payoffs). Fills ``pi[h]`` and
+    ``Vbar[h]``; returns the number of ``(s, a, i)`` whose ``Qbar`` sits at its cap.
     """
     H = Qbar.shape[0]
     SA = Qbar.shape[1]
     n = Qbar.shape[2]
     S = pi.shape[1]
     A = pi.shape[2]
+    capped = 0
     for i in range(n):
         v = Vbar[h + 1, i]
         cap = float(H - h)
         if tv_radius[i] > 0.0:
-            # TV span bound: Q_h(s,a) <= min_s V_{h+1}(s) + 1/sigma for every policy's
-            # robust values (see MORNAVI docstring); min Vbar_{h+1} >= min V_{h+1}.
+            # span bound: Q_h(s,a) <= min_s V_{h+1}(s) + 1/sigma for every policy's
+            # robust values (docs/theory.md section 4); min Vbar_{h+1} >= min V_{h+1}.
             alt = v.min() + 1.0 / tv_radius[i]
             if alt < cap:
                 cap = alt
         for r in range(SA):
             if N[h, r] == 0.0:
                 Qbar[h, r, i] = cap
+                capped += 1
                 continue
-            b = bonus(h, r, i, Phat, N, Vbar, scale, c_b, iota, bernstein)
+            b = bonus(h, r, i, Phat, N, Vbar, span, c_b, iota, bernstein)
             qb = R[h, r, i] + Sb[r, i] + b
-            Qbar[h, r, i] = qb if qb < cap else cap
+            if qb < cap:
+                Qbar[h, r, i] = qb
+            else:
+                Qbar[h, r, i] = cap
+                capped += 1
+    jperm = np.empty(A, dtype=np.int64)
+    Qp = np.empty((A, n))
+    x = np.empty(A)
     for s in range(S):
         lo = s * A
         same = True
@@ -154,7 +205,7 @@ def bar_step(h, Sb, Phat, N, R, scale, tv_radius, c_b, iota, bernstein, n_action
                 if Qbar[h, lo + a, i] != Qprev[h, lo + a, i]:
                     same = False
         if not same:
-            solve_stage(Qbar[h, lo:lo + A], n_actions, kind_code, pi[h, s])
+            relabelled_stage(Qbar[h, lo:lo + A], n_actions, kind_code, tie_u[h, s], jperm, Qp, x, pi[h, s])
             for a in range(A):
                 for i in range(n):
                     Qprev[h, lo + a, i] = Qbar[h, lo + a, i]
@@ -165,10 +216,11 @@ def bar_step(h, Sb, Phat, N, R, scale, tv_radius, c_b, iota, bernstein, n_action
                 if w != 0.0:
                     vb += w * Qbar[h, lo + a, i]
             Vbar[h, i, s] = vb
+    return capped
 
 
 @kernel
-def low_step(h, Sl, Phat, N, R, scale, c_b, iota, bernstein, Qlow, Vbar, Vlow, pi):
+def low_step(h, Sl, Phat, N, R, span, c_b, iota, bernstein, Qlow, Vbar, Vlow, pi):
     """Pessimistic half of step ``h``: ``Qlow = max(r + Sl - b, 0)`` (0 where unvisited)
     on the rows the policy plays, and ``Vlow_h = E_pi Qlow_h``. ``Sl`` is read only on
     visited rows with ``pi > 0``."""
@@ -186,7 +238,7 @@ def low_step(h, Sl, Phat, N, R, scale, c_b, iota, bernstein, Qlow, Vbar, Vlow, p
                 if N[h, r] == 0.0:
                     ql = 0.0
                 else:
-                    b = bonus(h, r, i, Phat, N, Vbar, scale, c_b, iota, bernstein)
+                    b = bonus(h, r, i, Phat, N, Vbar, span, c_b, iota, bernstein)
                     ql = R[h, r, i] + Sl[r, i] - b
                     if ql < 0.0:
                         ql = 0.0
@@ -196,15 +248,18 @@ def low_step(h, Sl, Phat, N, R, scale, c_b, iota, bernstein, Qlow, Vbar, Vlow, p
 
 
 @kernel
-def plan(Phat, N, R, codes, radii, scale, tv_radius, c_b, iota, bernstein, n_actions,
-         kind_code, Qbar, Qlow, Qprev, Vbar, Vlow, pi, Sb, Sl, Tb, Tl):
+def plan(Phat, N, R, codes, radii, span, tv_radius, c_b, iota, bernstein, n_actions,
+         kind_code, Qbar, Qlow, Qprev, Vbar, Vlow, pi, Sb, Sl, Tb, Tl, tie_u):
     """All steps of MORNAVI's planning, every support function compiled (set codes).
 
     Support values are computed only where they are read: visited rows for ``Qbar``,
     visited rows the policy plays for ``Qlow``. ``Tb``, ``Tl`` ``(H, S*A, n)``: the KL
     rows' last log inverse temperatures (optimistic, pessimistic), warm starts for the
-    next episode (see :func:`support_row_from`).
+    next episode (see :func:`support_row_from`). ``tie_u (H, S, n, max A_i)``: uniforms
+    that break ties of the stage games (:func:`relabelled_stage`). Returns the number of
+    ``(h, s, a, i)`` whose ``Qbar`` sits at its cap.
     """
+    capped = 0
     H = Qbar.shape[0]
     SA = Qbar.shape[1]
     n = Qbar.shape[2]
@@ -221,30 +276,31 @@ def plan(Phat, N, R, codes, radii, scale, tv_radius, c_b, iota, bernstein, n_act
             for r in range(SA):
                 if N[h, r] > 0.0:
                     Sb[r, i] = support_row_ws(codes[i], radii[i], P, r, v, order, Tb, h, i, pk, xk, ek)
-        bar_step(h, Sb, Phat, N, R, scale, tv_radius, c_b, iota, bernstein, n_actions, kind_code,
-                 Qbar, Qprev, Vbar, pi)
+        capped += bar_step(h, Sb, Phat, N, R, span, tv_radius, c_b, iota, bernstein, n_actions,
+                           kind_code, Qbar, Qprev, Vbar, pi, tie_u)
         for i in range(n):
             v = Vlow[h + 1, i]
             order = descending(v)
             for r in range(SA):
                 if N[h, r] > 0.0 and pi[h, r // A, r % A] > 0.0:
                     Sl[r, i] = support_row_ws(codes[i], radii[i], P, r, v, order, Tl, h, i, pk, xk, ek)
-        low_step(h, Sl, Phat, N, R, scale, c_b, iota, bernstein, Qlow, Vbar, Vlow, pi)
+        low_step(h, Sl, Phat, N, R, span, c_b, iota, bernstein, Qlow, Vbar, Vlow, pi)
+    return capped
 
 
 # ---------------------------------------------------------------------------------------
-# the exact robust gap of a joint policy on the true game (THEORY.md section 3)
+# the exact robust gap of a joint policy on the true game (docs/theory.md section 3)
 # ---------------------------------------------------------------------------------------
 
 
 @kernel
-def robust_gap(P, R, mu, codes, radii, pi, n_actions, kind_code, V, W, Q, per_player, Tv, Tw):
+def robust_gap(P, R, mu, codes, radii, pi, n_actions, kind_code, V, W, Q, per_player, own, Tv, Tw):
     """Robust gap ``max_i [mu.V^BR_{i,1} - mu.V^pi_{i,1}]`` of ``pi`` (compiled).
 
     The same recursions as :mod:`robustgames.planning._evaluate` and
     :mod:`robustgames.planning._best_response` (deviation class ``kind_code``: strategy
     modifications for CE, fixed deviations otherwise). Returns the gap and fills
-    ``per_player``. ``Tv``, ``Tw`` ``(H, S*A, n)``: the KL rows' last log inverse
+    ``per_player`` (best-response value minus own value) and ``own`` (``mu.V^pi_{i,1}``). ``Tv``, ``Tw`` ``(H, S*A, n)``: the KL rows' last log inverse
     temperatures of the policy evaluation and of player ``i``'s best response (NaN: none
     yet), warm starts across calls (see :func:`support_row_from`; same solver, same
     tolerance).
@@ -327,13 +383,14 @@ def robust_gap(P, R, mu, codes, radii, pi, n_actions, kind_code, V, W, Q, per_pl
                             vals[b] += w * Q[lo + a0 + b * st]
                     W[h, s] = vals.max()
         br = 0.0
-        own = 0.0
+        mine = 0.0
         for s in range(S):
             br += mu[s] * W[0, s]
-            own += mu[s] * V[0, i, s]
-        per_player[i] = br - own
-        if br - own > best:
-            best = br - own
+            mine += mu[s] * V[0, i, s]
+        per_player[i] = br - mine
+        own[i] = mine
+        if br - mine > best:
+            best = br - mine
     return best
 
 

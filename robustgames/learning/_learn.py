@@ -3,7 +3,7 @@
 ``learn(game, learner, episodes)`` plays ``episodes`` episodes of the NOMINAL game. Before
 episode ``k`` the learner plans a joint policy ``pi^k`` (possibly correlated) and, if it has
 one, a certificate ``Vbar - Vlow`` at the start; the runner computes the EXACT robust gap
-of ``pi^k`` on the true game (THEORY.md section 3),
+of ``pi^k`` on the true game (docs/theory.md section 3),
 
     gap(pi^k) = max_i [ mu . V^{BR, pi^k_{-i}}_{i,1} - mu . V^{pi^k}_{i,1} ],
 
@@ -12,7 +12,7 @@ the fixed-deviation class of CCE a correlated policy can give every player more 
 deviation, so the raw maximum can be negative; the raw per-player differences are kept
 in ``gap_per_player``), then samples the episode (start
 ``s_1 ~ initial``, ``a_h ~ pi^k_h(.|s_h)``, ``s_{h+1} ~ P0_h(.|s_h, a_h)``) and hands the
-trajectory to the learner. ``Regret(K) = sum_k gap(pi^k)`` (THEORY.md section 4).
+trajectory to the learner. ``Regret(K) = sum_k gap(pi^k)`` (docs/theory.md section 4).
 
 The gap is computed by the compiled recursion of :func:`._kernels.robust_gap` when every
 set of the objective has a kernel code (TV, KL, contamination, radius 0) and by the
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 
 import numpy as np
 
@@ -39,8 +40,12 @@ from ._learners import _check_game, _Learner
 from ._sets import compile_sets
 
 
+class SaturationWarning(UserWarning):
+    """The optimistic values of a learner still sit at their cap at the end of a run."""
+
+
 def learn(game, learner, episodes, *, rng=None, U=None, progress=False, keep_policies=False,
-          gap_method="auto") -> Result:
+          gap_method="auto", warn=True) -> Result:
     """Run an online learner for ``episodes`` episodes and measure every episode exactly.
 
     Parameters
@@ -48,7 +53,7 @@ def learn(game, learner, episodes, *, rng=None, U=None, progress=False, keep_pol
     game : MarkovGame
         Finite-horizon game (the TRUE nominal game; the learner only sees its episodes).
         MORNAVI and OptimisticNashVI need rewards in [0, 1] (``ValueError`` otherwise:
-        their certificates assume it, THEORY.md section 1).
+        their certificates assume it, docs/theory.md section 1).
     learner : MORNAVI, OptimisticNashVI, DRNVI or UniformPolicy
     episodes : int
         Number of episodes ``K >= 1``.
@@ -65,18 +70,31 @@ def learn(game, learner, episodes, *, rng=None, U=None, progress=False, keep_pol
     gap_method : {"auto", "planning"}
         ``"auto"``: compiled gap when the sets allow it; ``"planning"``: always
         :func:`robustgames.gap`'s implementation.
+    warn : bool
+        Emit a :class:`SaturationWarning` when more than half of the learner's optimistic
+        values sit at their cap in the last episode (its bonus still dominates).
 
     Returns
     -------
     Result
         ``gap (K,)``: exact robust gap of each episode's policy; ``bound (K,)``: the
-        learner's certified upper bound ``max_i mu.(Vbar_i - Vlow_i)`` (NaN when the
-        learner certifies nothing for this objective: uniform, DR-NVI, optimistic Nash-VI,
-        MORNAVI with the Bernstein bonus, or sets different from the learner's);
-        ``learner_bound (K,)``: the learner's own number ``max_i mu.(Vbar_i - Vlow_i)``
-        for its own objective (a certificate only where ``bound`` is not NaN); ``regret (K,) = cumsum(gap)``; ``gap_per_player
-        (K, n)``; ``episodes``; ``learner`` (a dict describing it); ``U`` (repr of the
-        objective); ``kind``; ``seconds``; ``policies`` if asked.
+        learner's number ``max_i mu.(Vbar_i - Vlow_i)`` where the theorem of
+        docs/theory.md section 8 certifies it (MORNAVI with TV/contamination sets, the
+        Hoeffding bonus and ``c_b >= 1``, measured under its own sets; it then holds for all
+        episodes with probability at least ``1 - delta``), NaN everywhere else (KL,
+        chi-square, group sets, Bernstein bonus, ``c_b < 1``, uniform, DR-NVI, optimistic
+        Nash-VI, or an objective other than the learner's); ``certified``: whether ``bound``
+        is reported; ``learner_bound (K,)``: the learner's number whatever the setting (an
+        optimistic estimate; a certificate only where ``bound`` is not NaN);
+        ``regret (K,) = cumsum(gap)``; ``gap_per_player (K, n)`` (signed best-response
+        value minus own value); ``value (K, n)`` and ``best_response_value (K, n)``: the
+        exact robust value of ``pi^k`` and of each player's best deviation at ``initial``;
+        ``optimistic (K, n)`` and ``pessimistic (K, n)``: the learner's ``mu.Vbar_{i,0}``
+        and ``mu.Vlow_{i,0}`` (NaN for learners without them); ``saturated_fraction (K,)``:
+        fraction of the learner's ``Qbar`` entries ``(h, s, a, i)`` at their cap (unvisited
+        pairs included; NaN for non-planning learners); ``episodes``; ``learner`` (a dict
+        describing it); ``U`` (repr of the objective); ``kind``; ``seconds``; ``policies``
+        if asked.
     """
     if not isinstance(learner, _Learner):
         raise TypeError(f"learner must be one of MORNAVI, OptimisticNashVI, DRNVI, UniformPolicy; "
@@ -96,7 +114,7 @@ def learn(game, learner, episodes, *, rng=None, U=None, progress=False, keep_pol
     else:
         sets = as_player_sets(U, n)
     kind = learner.equilibrium
-    certifies = learner._certified and own is not None and list(own) == list(sets)
+    certifies = learner.certified and own is not None and list(own) == list(sets)
     rng = np.random.default_rng(rng)
 
     H, S, A = game.horizon, game.n_states, game.n_joint_actions
@@ -110,28 +128,33 @@ def learn(game, learner, episodes, *, rng=None, U=None, progress=False, keep_pol
     Ww = np.zeros((H + 1, S))
     Qw = np.zeros(S * A)
     per = np.zeros(n)
+    own_v = np.zeros(n)
     Tv = np.full((H, S * A, n), np.nan)  # KL warm starts of the gap (see K.robust_gap)
     Tw = np.full((H, S * A, n), np.nan)
 
     def exact_gap(pi):
         if compiled is not None:
             g = K.robust_gap(P0, R, mu, compiled[0], compiled[1], pi, n_actions, kind_code, Vw, Ww, Qw, per,
-                             Tv, Tw)
-            return max(g, 0.0), per.copy()
+                             own_v, Tv, Tw)
+            return max(g, 0.0), per.copy(), own_v.copy()
         res = _gap(game, sets, pi, kind)
-        return max(res.value, 0.0), res.per_player
+        return max(res.value, 0.0), np.asarray(res.per_player, dtype=float), np.asarray(res.policy_values, dtype=float)
 
     t0 = time.perf_counter()
     state = learner._start(game, Kep, rng)
     gaps = np.empty(Kep)
     bounds = np.empty(Kep)
     per_player = np.empty((Kep, n))
+    values = np.empty((Kep, n))
+    optimistic = np.full((Kep, n), np.nan)
+    pessimistic = np.full((Kep, n), np.nan)
+    saturated = np.full(Kep, np.nan)
     policies = np.empty((Kep, H, S, A)) if keep_policies else None
     states = np.empty(H + 1, dtype=np.int64)
     actions = np.empty(H, dtype=np.int64)
     rewards = np.empty((H, n))
     prev_pi = None
-    prev = (math.nan, None)
+    prev = (math.nan, None, None)
     it = range(Kep)
     bar = None
     if progress:
@@ -143,14 +166,19 @@ def learn(game, learner, episodes, *, rng=None, U=None, progress=False, keep_pol
         for k in it:
             pi, cert = state.plan()
             if prev_pi is not None and np.array_equal(pi, prev_pi):
-                g, pp = prev
+                g, pp, vv = prev
             else:
-                g, pp = exact_gap(pi)
+                g, pp, vv = exact_gap(pi)
                 prev_pi = pi.copy()
-                prev = (g, pp)
+                prev = (g, pp, vv)
             gaps[k] = g
             bounds[k] = cert
             per_player[k] = pp
+            values[k] = vv
+            if state.observes:
+                optimistic[k] = state.optimistic()
+                pessimistic[k] = state.pessimistic()
+                saturated[k] = state.saturated
             if keep_policies:
                 policies[k] = pi
             if state.observes:
@@ -161,12 +189,23 @@ def learn(game, learner, episodes, *, rng=None, U=None, progress=False, keep_pol
         if bar is not None:
             bar.close()
     seconds = time.perf_counter() - t0
+    if warn and state.observes and saturated[-1] > 0.5:
+        warnings.warn(f"{type(learner).__name__}: {100 * saturated[-1]:.0f}% of the optimistic values still sit at "
+                      f"their cap after {Kep} episodes (the bonus dominates; regret is then close to that of "
+                      "uninformed play). Run more episodes or lower c_b (a heuristic: c_b < 1 certifies nothing); "
+                      "see docs/theory.md section 4.", SaturationWarning, stacklevel=2)
     out = Result(
         gap=gaps,
         bound=bounds if certifies else np.full(Kep, np.nan),
+        certified=bool(certifies),
         regret=np.cumsum(gaps),
         learner_bound=bounds,
         gap_per_player=per_player,
+        value=values,
+        best_response_value=values + per_player,
+        optimistic=optimistic,
+        pessimistic=pessimistic,
+        saturated_fraction=saturated,
         episodes=Kep,
         learner=learner.describe(),
         U=repr(sets[0] if all(s == sets[0] for s in sets) else sets),

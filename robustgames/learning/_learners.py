@@ -1,6 +1,6 @@
 """Online and sample-based learners driven by :func:`robustgames.learn`.
 
-MORNAVI (arXiv 2508.02948, THEORY.md section 4; called RONAVI in its v1) and three
+MORNAVI (arXiv 2508.02948, docs/theory.md section 4; called RONAVI in its v1) and three
 baselines: non-robust optimistic Nash-VI (MORNAVI's machinery with ``sigma = 0``),
 DR-NVI with a generative model (arXiv 2404.18909) and a uniformly random policy.
 
@@ -32,11 +32,11 @@ def _check_sets_arg(U, name="U"):
 
 def _check_unit_rewards(game, who):
     """The certificate's caps (``H - h``, ``min V + 1/sigma``) and the floor of ``Qlow``
-    at 0 assume rewards in [0, 1] (THEORY.md section 1); on other rewards the bound is
+    at 0 assume rewards in [0, 1] (docs/theory.md section 1); on other rewards the bound is
     false, so learners that certify refuse them."""
     check_in_range(game.rewards, "game.rewards", 0.0, 1.0,
                    why=f"{who}'s optimistic cap H - h and pessimistic floor 0 assume rewards in "
-                       "[0, 1], THEORY.md section 1; rescale them, e.g. (r - min r) / (max r - min r)")
+                       "[0, 1], docs/theory.md section 1; rescale them, e.g. (r - min r) / (max r - min r)")
 
 
 def _check_game(game, who):
@@ -56,7 +56,7 @@ class _Learner:
     sets = None  # the learner's own robust objective (None: none)
 
     @property
-    def _certified(self) -> bool:
+    def certified(self) -> bool:
         """Whether the learner's per-episode number is a certified bound on the gap under
         its own objective (``learn`` reports it as ``bound`` only then)."""
         return False
@@ -70,11 +70,37 @@ class _Learner:
         return f"{name}(" + ", ".join(f"{k}={v!r}" for k, v in d.items()) + ")"
 
 
+def span_bounds(H, sets):
+    """``L (H, n)``: ``L[h, i]`` bounds the span of player ``i``'s true robust values at
+    step ``h + 1`` (0-based steps, ``V_H = 0``), the Lipschitz factor of the bonus.
+
+    Rewards in [0, 1] give ``H - h - 1``. A TV or contamination set of radius
+    ``sigma > 0`` contains ``(1 - sigma) p0 + sigma e_argmin``, so the span of any robust
+    value obeys ``D_h <= 1 + (1 - sigma) D_{h+1}``, ``D_H = 0``, hence
+    ``D_{h+1} <= (1 - (1 - sigma)^(H-h-1)) / sigma`` (docs/theory.md section 4; a fact
+    about the true values, whatever cap the learner uses).
+    """
+    n = len(sets)
+    L = np.empty((H, n))
+    for h in range(H):
+        L[h, :] = float(H - h - 1)
+        for i, U in enumerate(sets):
+            r = float(getattr(U, "radius", 0.0) or 0.0)
+            if isinstance(U, (TV, Contamination)) and r > 0.0:
+                L[h, i] = (1.0 - (1.0 - r) ** (H - h - 1)) / r
+    return L
+
+
 class _Planner:
     """Per-run arrays and planning of MORNAVI / optimistic Nash-VI / DR-NVI (see
-    :class:`MORNAVI` for the formulas)."""
+    :class:`MORNAVI` for the formulas).
 
-    def __init__(self, game, sets, equilibrium, *, c_b, iota, bernstein, cap, low=True):
+    ``tie_rng`` (a :class:`numpy.random.Generator`) draws, every time a stage game is
+    solved anew, a random relabelling of each player's actions (ties broken at random,
+    :func:`._kernels.relabelled_stage`).
+    """
+
+    def __init__(self, game, sets, equilibrium, *, c_b, iota, bernstein, cap, tie_rng, low=True):
         H, S, A, n = game.horizon, game.n_states, game.n_joint_actions, game.n_players
         SA = S * A
         self.H, self.S, self.A, self.n = H, S, A, n
@@ -85,14 +111,12 @@ class _Planner:
         self.c_b, self.iota, self.bernstein = float(c_b), float(iota), bool(bernstein)
         self.compiled = compile_sets(sets)
         tv = np.zeros(n)
-        scale = np.full(n, float(H))
         for i, U in enumerate(sets):
             r = float(getattr(U, "radius", 0.0) or 0.0)
-            if isinstance(U, (TV, Contamination)) and r > 0.0:
-                scale[i] = min(float(H), 1.0 / r)
-                if cap == "theory":
-                    tv[i] = r
-        self.scale, self.tv_radius = scale, tv
+            if isinstance(U, (TV, Contamination)) and r > 0.0 and cap == "theory":
+                tv[i] = r
+        self.span, self.tv_radius = span_bounds(H, sets), tv
+        self.tie_rng = tie_rng
         self.counts = np.zeros((H, SA, S))
         self.N = np.zeros((H, SA))
         self.Phat = np.full((H, SA, S), 1.0 / S)
@@ -109,30 +133,44 @@ class _Planner:
         self.Tl = np.full((H, SA, n), np.nan)
         self.work = np.zeros(SA)
         self.low = low
+        self.saturated = math.nan  # fraction of Qbar entries at their cap, last plan
 
     def plan(self):
+        tie_u = self.tie_rng.random((self.H, self.S, self.n, int(self.n_actions.max())))
         if self.compiled is not None:
             codes, radii = self.compiled
-            K.plan(self.Phat, self.N, self.Rhat, codes, radii, self.scale, self.tv_radius, self.c_b,
-                   self.iota, self.bernstein, self.n_actions, self.kind, self.Qbar, self.Qlow,
-                   self.Qprev, self.Vbar, self.Vlow, self.pi, self.Sb, self.Sl, self.Tb, self.Tl)
+            capped = K.plan(self.Phat, self.N, self.Rhat, codes, radii, self.span, self.tv_radius, self.c_b,
+                            self.iota, self.bernstein, self.n_actions, self.kind, self.Qbar, self.Qlow,
+                            self.Qprev, self.Vbar, self.Vlow, self.pi, self.Sb, self.Sl, self.Tb, self.Tl,
+                            tie_u)
         else:  # any set, through its _values hook (all rows)
+            capped = 0
             for h in range(self.H - 1, -1, -1):
                 for i, U in enumerate(self.sets):
                     U.at_step(h)._values(self.Phat[h], np.ascontiguousarray(self.Vbar[h + 1, i]), self.work)
                     self.Sb[:, i] = self.work
-                K.bar_step(h, self.Sb, self.Phat, self.N, self.Rhat, self.scale, self.tv_radius,
-                           self.c_b, self.iota, self.bernstein, self.n_actions, self.kind, self.Qbar,
-                           self.Qprev, self.Vbar, self.pi)
+                capped += K.bar_step(h, self.Sb, self.Phat, self.N, self.Rhat, self.span, self.tv_radius,
+                                     self.c_b, self.iota, self.bernstein, self.n_actions, self.kind, self.Qbar,
+                                     self.Qprev, self.Vbar, self.pi, tie_u)
                 if self.low:
                     for i, U in enumerate(self.sets):
                         U.at_step(h)._values(self.Phat[h], np.ascontiguousarray(self.Vlow[h + 1, i]),
                                              self.work)
                         self.Sl[:, i] = self.work
-                    K.low_step(h, self.Sl, self.Phat, self.N, self.Rhat, self.scale, self.c_b, self.iota,
+                    K.low_step(h, self.Sl, self.Phat, self.N, self.Rhat, self.span, self.c_b, self.iota,
                                self.bernstein, self.Qlow, self.Vbar, self.Vlow, self.pi)
-        cert = float(np.max(self.mu @ (self.Vbar[0] - self.Vlow[0]).T)) if self.low else math.nan
+        self.saturated = capped / self.Qbar.size
+        # floored like the gap: max(0, max_i mu.(BR_i - V_i)) <= max(0, max_i mu.(Vbar_i - Vlow_i))
+        cert = max(0.0, float(np.max(self.mu @ (self.Vbar[0] - self.Vlow[0]).T))) if self.low else math.nan
         return self.pi, cert
+
+    def optimistic(self):
+        """``mu . Vbar_{i,0}`` for every player (after :meth:`plan`)."""
+        return self.mu @ self.Vbar[0].T
+
+    def pessimistic(self):
+        """``mu . Vlow_{i,0}`` for every player (after :meth:`plan`; NaN without ``Vlow``)."""
+        return self.mu @ self.Vlow[0].T if self.low else np.full(self.n, np.nan)
 
     def observe(self, states, actions, rewards):
         K.observe(states, actions, rewards, self.A, self.counts, self.N, self.Phat, self.Rhat)
@@ -141,21 +179,28 @@ class _Planner:
 class MORNAVI(_Learner):
     r"""Multi-player optimistic robust Nash value iteration (online, model-based).
 
-    MORNAVI (arXiv 2508.02948, THEORY.md section 4; RONAVI in v1). The learner acts in the
-    nominal game only and sees it through its episodes. Before episode ``k``:
+    MORNAVI (arXiv 2508.02948, docs/theory.md section 4; RONAVI in v1). The learner acts in
+    the nominal game only and sees it through its episodes. Before episode ``k`` (0-based
+    steps ``h = 0..H-1``, ``Vbar_H = Vlow_H = 0``):
 
     1. ``P_hat_h(s'|s,a) = N_h(s,a,s') / N_h(s,a)`` (uniform where ``N_h(s,a) = 0``);
     2. backward in ``h``, for every player ``i``:
-       ``Qbar_{i,h} = min(r_{i,h} + sigma_{U_i(P_hat_h)}(Vbar_{i,h+1}) + b_i, cap_{i,h})``,
-       ``Qlow_{i,h} = max(r_{i,h} + sigma_{U_i(P_hat_h)}(Vlow_{i,h+1}) - b_i, 0)``;
+       ``Qbar_{i,h} = min(r_{i,h} + sigma_{U_i(P_hat_h)}(Vbar_{i,h+1}) + b_{i,h}, cap_{i,h})``,
+       ``Qlow_{i,h} = max(r_{i,h} + sigma_{U_i(P_hat_h)}(Vlow_{i,h+1}) - b_{i,h}, 0)``;
     3. ``pi_h(.|s) = EQUILIBRIUM(Qbar_{1,h}(s,.), ..., Qbar_{n,h}(s,.))`` by the compiled
-       stage solver :func:`robustgames.equilibria.solve_stage`;
+       stage solver :func:`robustgames.equilibria.solve_stage`, on the stage game with each
+       player's actions relabelled at random (drawn from the run's generator), so that
+       ties among optimistic values are broken at random, not by action labels;
     4. ``Vbar_{i,h} = E_pi Qbar_{i,h}``, ``Vlow_{i,h} = E_pi Qlow_{i,h}``.
 
-    The certificate of the episode is ``max_i mu.(Vbar_{i,1} - Vlow_{i,1})``: when the
-    bonus dominates the estimation error of the support function, ``Vbar_i`` is at least
-    the robust best-response value and ``Vlow_i`` at most the robust value of ``pi``, so
-    it bounds the robust gap (with the equilibrium's deviation class).
+    The learner's number of the episode is ``max_i mu.(Vbar_{i,0} - Vlow_{i,0})``. It is a
+    **certified** upper bound on the robust gap (with probability at least ``1 - delta``
+    over the whole run, simultaneously for all episodes) exactly when the theorem of
+    docs/theory.md section 8 applies: every player's set is :class:`~robustgames.TV` or
+    :class:`~robustgames.Contamination` (any radius, 0 included), ``bonus="hoeffding"`` and
+    ``c_b >= 1`` (see :attr:`certified`). :func:`robustgames.learn` then reports it as
+    ``bound``; otherwise ``bound`` is NaN and the number is only the learner's optimistic
+    estimate (``learner_bound``).
 
     Parameters
     ----------
@@ -166,47 +211,48 @@ class MORNAVI(_Learner):
     equilibrium : {"cce", "ce", "nash"}
         Stage solution concept (``"nash"``: at most 2 players).
     bonus : {"hoeffding", "bernstein"}
-        ``"hoeffding"`` (Lu et al., arXiv 2404.03578, eq. 6.6):
-        ``b_i = c_b min(H, 1/sigma_i) sqrt(S iota / max(N, 1))`` with
-        ``iota = log(S prod_i A_i H K / delta)``; the ``min(H, 1/sigma_i)`` factor applies
-        to TV and contamination sets, other sets use ``H``.
-        ``"bernstein"`` (an empirical-Bernstein form standing in for Lu et al. eq. 4.8,
-        whose exact form is unconfirmed; Maurer & Pontil 2009 constants):
-        ``b_i = c_b [sqrt(2 Var_{P_hat}(Vbar_{i,h+1}) iota / N) + 7 min(H, 1/sigma_i) iota / (3 max(N-1, 1))]``;
-        it is not uniform over value functions (no ``S`` factor), so it carries no
-        certificate, only faster learning: :func:`robustgames.learn` reports ``bound`` as
-        NaN for it (the learner's ``max_i mu.(Vbar_i - Vlow_i)`` stays in ``learner_bound``).
+        ``"hoeffding"`` (docs/theory.md section 8; the constants of the proof):
+        ``b_{i,h}(s,a) = c_b L_{i,h} sqrt((S ln 2 + iota) / (2 N_h(s,a)))`` with
+        ``iota = ln(H S A K / delta)`` (``A = prod_i A_i`` joint actions, ``K`` episodes)
+        and ``L_{i,h}`` the span bound of the true robust values at step ``h + 1``:
+        ``(1 - (1 - sigma_i)^(H-h-1)) / sigma_i`` for a TV or contamination radius
+        ``sigma_i > 0``, ``H - h - 1`` otherwise (:func:`span_bounds`). The ``S ln 2 + iota``
+        is Weissman et al.'s L1 deviation bound with a union bound over ``(h, s, a)`` and
+        the visit counts; ``L/2`` times the L1 error bounds the error of a TV or
+        contamination support function. (The paper's own constants are not confirmed;
+        these are the ones our proof needs.)
+        ``"bernstein"`` (an empirical-Bernstein form standing in for Lu et al., arXiv
+        2404.03578, eq. 4.8, whose exact form is unconfirmed; Maurer & Pontil 2009):
+        ``b = c_b [sqrt(2 Var_{P_hat}(Vbar_{i,h+1}) iota / N) + 7 L_{i,h} iota / (3 max(N-1, 1))]``;
+        it is not uniform over value functions, so it certifies nothing.
     c_b : float
-        Bonus multiplier (>= 0). **The paper's exact constants are unconfirmed**; the
-        formulas above are the forms of THEORY.md with ``c_b`` exposed.
+        Bonus multiplier (>= 0). ``c_b >= 1`` is what the proof needs; ``c_b < 1`` learns
+        faster on small games but is a heuristic and certifies nothing.
     delta : float
         Confidence level in (0, 1) inside ``iota``.
     cap : {"theory", "horizon"}
-        ``"horizon"``: ``cap_{i,h} = H - h`` (0-based ``h``; the remaining steps, rewards in
-        [0, 1]). ``"theory"`` (default) adds, for a TV or contamination radius
-        ``sigma_i > 0``, THEORY.md's ``1/sigma`` cap in the form that is valid on every
-        game: ``cap_{i,h} = min(H - h, min_s Vbar_{i,h+1}(s) + 1/sigma_i)``. Reason: moving
-        ``sigma`` of mass to the argmin is feasible, so the robust Q of any policy obeys
-        ``Q_h <= 1 + (1-sigma) max V_{h+1} + sigma min V_{h+1}`` and the span
-        ``D_h = max V_h - min V_h`` obeys ``D_h <= 1 + (1-sigma) D_{h+1}``, i.e.
-        ``D <= 1/sigma`` and ``Q_h <= min V_{h+1} + 1/sigma``; with a fail state
-        (``min V = 0``) this is the ``min(H, 1/sigma)`` cap of Lu et al.
+        ``"horizon"``: ``cap_{i,h} = H - h`` (the remaining steps, rewards in [0, 1]).
+        ``"theory"`` (default) adds, for a TV or contamination radius ``sigma_i > 0``,
+        ``cap_{i,h} = min(H - h, min_s Vbar_{i,h+1}(s) + 1/sigma_i)``, valid on every game
+        (docs/theory.md section 4: moving ``sigma`` of mass to the argmin is feasible, so the
+        span of robust values obeys ``D_h <= 1 + (1-sigma) D_{h+1}`` and
+        ``Q_h <= min V_{h+1} + 1/sigma``); with a fail state (``min V = 0``) it is the
+        ``min(H, 1/sigma)`` cap of Lu et al.
 
     Notes
     -----
-    Rewards: the game's rewards are deterministic and must lie in [0, 1] (THEORY.md
-    section 1; the caps ``H - h`` and ``min V + 1/sigma`` and the floor of ``Qlow`` at 0
-    assume it, so on other rewards the bound would be false): :func:`robustgames.learn`
-    raises ``ValueError`` naming ``game.rewards`` and the range found otherwise. A reward
-    ``r_{i,h}(s,a)`` is revealed to the learner the first time ``(h, s, a)`` is visited. Unvisited pairs use
+    Rewards: the game's rewards are deterministic and must lie in [0, 1] (docs/theory.md
+    section 1; the caps and the floor of ``Qlow`` at 0 assume it):
+    :func:`robustgames.learn` raises ``ValueError`` naming ``game.rewards`` otherwise. A
+    reward is revealed the first time ``(h, s, a)`` is visited. Unvisited pairs use
     ``Qbar = cap`` (optimistic) and ``Qlow = 0``.
 
-    Validity of the certificate: for TV the support function is ``min(H, 1/sigma)``-
-    Lipschitz in ``p`` (L1) on values of that span, so the Hoeffding bonus with a large
-    enough ``c_b`` covers the error uniformly over values (``sqrt(S iota/N)``). For KL the
-    dual is not uniformly Lipschitz in ``p`` (a rare next state can carry the worst case;
-    the paper's KL bound pays ``1/P0_min`` and ``exp(H^2)``), so with KL sets the
-    certificate holds only once the bonus dominates (in practice: large ``c_b``).
+    Why KL (and chi-square, group sets) certify nothing: their support functions have no
+    Lipschitz constant in ``p`` that holds uniformly (a next state of tiny nominal
+    probability can carry the worst case; the paper's KL analysis pays ``1/P0_min`` and
+    ``exp(H^2)``). On a one-player game with a ``1e-5``-probability value-0 next state,
+    ``KL(8)`` and ``c_b = 1``, the gap exceeded the learner's number in most episodes
+    (docs/theory.md section 8). The learner still runs, as a heuristic.
 
     Examples
     --------
@@ -215,8 +261,8 @@ class MORNAVI(_Learner):
     >>> from robustgames.learning import MORNAVI, learn
     >>> game = random_game(4, 2, 3, n_players=1, rng=0)
     >>> res = learn(game, MORNAVI(rg.TV(0.1)), episodes=50, rng=1)
-    >>> res.gap.shape, bool((res.gap <= res.bound + 1e-9).all())
-    ((50,), True)
+    >>> res.certified, res.gap.shape, bool((res.gap <= res.bound + 1e-9).all())
+    (True, (50,), True)
     """
 
     def __init__(self, U, equilibrium="cce", bonus="hoeffding", c_b=1.0, delta=0.1, *, cap="theory"):
@@ -231,8 +277,12 @@ class MORNAVI(_Learner):
     _name = "MORNAVI"
 
     @property
-    def _certified(self) -> bool:
-        return self.bonus == "hoeffding"
+    def certified(self) -> bool:
+        """Whether the theorem of docs/theory.md section 8 covers this configuration:
+        Hoeffding bonus, ``c_b >= 1`` and every set TV or contamination."""
+        sets = [self.U] if isinstance(self.U, UncertaintySet) else list(self.U)
+        return (self.bonus == "hoeffding" and self.c_b >= 1.0
+                and all(isinstance(U, (TV, Contamination)) for U in sets))
 
     def _planning_sets(self, n):
         return as_player_sets(self.U, n)
@@ -252,16 +302,22 @@ class MORNAVI(_Learner):
         sets = self._planning_sets(n)
         check_equilibrium(self.equilibrium, n)
         S, H = game.n_states, game.horizon
-        iota = math.log(S * game.n_joint_actions * H * episodes / self.delta)
+        iota = math.log(H * S * game.n_joint_actions * episodes / self.delta)
         return _Planner(game, sets, self.equilibrium, c_b=self.c_b, iota=iota,
-                        bernstein=self.bonus == "bernstein", cap=self.cap)
+                        bernstein=self.bonus == "bernstein", cap=self.cap, tie_rng=_spawn(rng))
+
+
+def _spawn(rng):
+    """An independent generator for the learner's own draws (tie-breaking), taken from the
+    run's generator so that the same seed gives the same run."""
+    return np.random.default_rng(rng.integers(0, 2**63 - 1))
 
 
 class OptimisticNashVI(MORNAVI):
     """Non-robust optimistic Nash value iteration (a baseline).
 
     MORNAVI's machinery with ``sigma = 0`` for planning (nominal backups, Hoeffding bonus
-    ``c_b H sqrt(S iota / max(N,1))`` or the Bernstein option, cap ``H - h``): the
+    ``c_b (H - h - 1) sqrt((S ln 2 + iota) / (2N))`` or the Bernstein option, cap ``H - h``): the
     optimistic Nash-VI of Liu et al. (2021) with MORNAVI's bonus forms. Its own
     certificate bounds the NON-robust gap; :func:`robustgames.learn` measures its gap under
     the robust objective ``U`` that must be passed to it (``bound`` is then NaN and the
@@ -324,7 +380,7 @@ class DRNVI(_Learner):
         P0 = P0 / P0.sum(axis=1, keepdims=True)
         counts = rng.multinomial(self.samples, P0).astype(np.float64)
         planner = _Planner(game, sets, self.equilibrium, c_b=0.0, iota=1.0, bernstein=False,
-                           cap="horizon", low=False)
+                           cap="horizon", low=False, tie_rng=_spawn(rng))
         planner.counts[:] = counts.reshape(planner.counts.shape)
         planner.N[:] = float(self.samples)
         planner.Phat[:] = planner.counts / float(self.samples)
