@@ -101,10 +101,37 @@ def fmt(x: float) -> str:
     return f"{x:.3e}"
 
 
-def result(passed: bool, evidence: str, **numbers) -> Result:
-    """The ``Result(passed, evidence, numbers)`` every ``check`` returns. Numpy scalars in
-    ``numbers`` become Python floats/ints so the JSON writer can serialise them."""
+_RELATIONS = {"<=": lambda a, b: a <= b, ">=": lambda a, b: a >= b, "<": lambda a, b: a < b,
+              ">": lambda a, b: a > b, "==": lambda a, b: a == b}
+
+
+def result(passed: bool, evidence: str, *, measured, threshold, relation: str = "<=",
+           empirical: bool = False, **numbers) -> Result:
+    """The ``Result(passed, evidence, verdict, numbers)`` every ``check`` returns.
+
+    ``measured`` is the number the verdict was judged on and ``threshold`` the value it was
+    judged against, read as ``measured <relation> threshold`` (``relation`` one of ``"<="``,
+    ``">="``, ``"<"``, ``">"``, ``"=="``); both are printed next to the verdict by
+    ``robustgames check`` and stored in ``numbers``. ``passed`` stays the claim's own verdict
+    (a claim may combine several criteria; the measured number is the decisive one). Numpy
+    scalars in ``numbers`` become Python floats/ints so the JSON writer can serialise them.
+
+    ``empirical=True`` marks ``threshold`` as a paper's *empirical* figure (measured on the
+    paper's own simulator), not a consequence of a theorem. Then ``passed`` is the verdict
+    of the check's theorem criteria only, and ``measured <relation> threshold`` is evaluated
+    here and stored as ``numbers["reproduced"]`` (and ``Result.reproduced``): the runner
+    shows a claim that passes its theorem criteria but does not reproduce the paper's
+    number as DIFFERS, which does not make ``robustgames check`` exit non-zero.
+    """
+    if relation not in _RELATIONS:
+        raise ValueError(f"relation must be one of <=, >=, <, >, ==; got {relation!r}")
     clean = {}
+    numbers = dict(numbers, measured=measured, threshold=threshold, relation=relation)
+    extra = {}
+    if empirical:
+        reproduced = bool(_RELATIONS[relation](measured, threshold))
+        numbers.update(empirical=True, reproduced=reproduced)
+        extra = dict(empirical=True, reproduced=reproduced)
     for k, v in numbers.items():
         if isinstance(v, (np.floating,)):
             v = float(v)
@@ -113,7 +140,10 @@ def result(passed: bool, evidence: str, **numbers) -> Result:
         elif isinstance(v, np.bool_):
             v = bool(v)
         clean[k] = v
-    return Result(passed=bool(passed), evidence=evidence, numbers=clean)
+    verdict = f"measured {fmt(measured)} {relation} {fmt(threshold)}"
+    if empirical:
+        verdict += " (paper's empirical figure" + ("" if extra["reproduced"] else ", not reproduced") + ")"
+    return Result(passed=bool(passed), evidence=evidence, verdict=verdict, numbers=clean, **extra)
 
 
 def detects(check, **overrides) -> bool:
