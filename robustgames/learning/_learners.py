@@ -247,12 +247,14 @@ class MORNAVI(_Learner):
     reward is revealed the first time ``(h, s, a)`` is visited. Unvisited pairs use
     ``Qbar = cap`` (optimistic) and ``Qlow = 0``.
 
-    Why KL (and chi-square, group sets) certify nothing: their support functions have no
-    Lipschitz constant in ``p`` that holds uniformly (a next state of tiny nominal
+    Why KL and chi-square certify nothing: their support functions have no Lipschitz
+    constant in ``p`` that holds uniformly (a next state of tiny nominal
     probability can carry the worst case; the paper's KL analysis pays ``1/P0_min`` and
     ``exp(H^2)``). On a one-player game with a ``1e-5``-probability value-0 next state,
     ``KL(8)`` and ``c_b = 1``, the gap exceeded the learner's number in most episodes
-    (docs/theory.md section 8). The learner still runs, as a heuristic.
+    (docs/theory.md section 8). The learner still runs, as a heuristic. Group sets are
+    outside the theorem as written (their support function ignores ``P_hat``, so the
+    estimation error is 0; docs/theory.md section 8.3), and are not reported either.
 
     Examples
     --------
