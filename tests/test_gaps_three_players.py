@@ -14,7 +14,7 @@ two-player test. Here the joint policies are arbitrary distributions over
 and the best-response value is the maximum over ALL deterministic Markov deviations of
 the robust value of the deviating joint policy, computed by robust backward induction
 ``V_h(s) = sum_a pi'_h(a|s) [r_{i,h}(s,a) + sigma_{U_i(P0_h(.|s,a))}(V_{h+1})]`` with the
-public support functions ``UncertaintySet.worst_value`` (THEORY.md section 3; Markov
+public support functions ``UncertaintySet.worst_value`` (docs/theory.md section 3; Markov
 deviations suffice for (s,a)-rectangular sets). A second reference maximises stage by
 stage over the same enumerated deviations (backward induction, used where full
 enumeration is too large); the two are checked against each other.

@@ -9,7 +9,7 @@ A game with ``n`` players, ``S`` states and per-player action counts ``A_1..A_n`
   and rewards of shape ``(S, A_1..A_n, n)``.
 
 Rewards carry the player on the LAST axis. ``initial`` is the start distribution
-(default: all mass on state 0). Conventions follow THEORY.md section 1 (MORNAVI,
+(default: all mass on state 0). Conventions follow docs/theory.md section 1 (MORNAVI,
 arXiv 2508.02948; DR-NVI, arXiv 2404.18909).
 """
 

@@ -8,7 +8,7 @@ repeats: every transition row is ``[1.0]`` and the reward at every step is ``M``
   ``rewards`` ``(H, 1, A_1..A_n, n)``; ``horizon=1`` is the one-shot matrix game;
 * discounted (``gamma=`` in ``[0, 1)``): ``(1, A_1..A_n, 1)`` and ``(1, A_1..A_n, n)``.
 
-Scaling. MORNAVI-style analyses (THEORY.md section 1) assume rewards in ``[0, 1]``. The
+Scaling. MORNAVI-style analyses (docs/theory.md section 1) assume rewards in ``[0, 1]``. The
 named classic games therefore default to ``scale=True``: every payoff is mapped by the
 SAME affine map ``x -> (x - m) / (M - m)`` with ``m``/``M`` the smallest/largest payoff of
 any player. A common positive affine map leaves best responses, dominance, the Nash,

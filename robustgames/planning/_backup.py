@@ -1,7 +1,7 @@
 """The robust Bellman backup shared by evaluation, best responses and value iteration.
 
 For every player ``i`` with its own (s,a)-rectangular set ``U_i`` (agent-wise sets,
-THEORY.md section 3; MORNAVI arXiv 2508.02948, DR-NVI arXiv 2404.18909):
+docs/theory.md section 3; MORNAVI arXiv 2508.02948, DR-NVI arXiv 2404.18909):
 
     Q_{i,h}(s, a) = r_{i,h}(s, a) + c * sigma_{U_i(P0_h(.|s,a))}(V_{i,h+1}),
 

@@ -1,6 +1,6 @@
 """Robust best responses and robust equilibrium gaps.
 
-With the others fixed, player ``i`` faces a robust MDP (THEORY.md section 3). Two kinds of
+With the others fixed, player ``i`` faces a robust MDP (docs/theory.md section 3). Two kinds of
 deviation are supported:
 
 * ``"nash"`` / ``"cce"``: player ``i`` ignores its recommendation and plays any policy
@@ -116,7 +116,7 @@ def gap(game: MarkovGame, U, policy, kind: str = "nash", *, tol: float = 1e-10,
         max_iter: int = 1_000_000) -> Result:
     """Robust equilibrium gap of a joint policy at the start distribution.
 
-    ``gap(pi) = max_i [ mu . V^{BR}_{i} - mu . V^{pi}_{i} ]`` (THEORY.md section 3), with the
+    ``gap(pi) = max_i [ mu . V^{BR}_{i} - mu . V^{pi}_{i} ]`` (docs/theory.md section 3), with the
     deviation class of ``kind`` (see :func:`best_response`), floored at 0:
     ``max(0, max_i [...])``. Under ``"nash"`` (product policies) and ``"ce"`` each player's
     improvement is ``>= 0`` because following the policy is itself a deviation; under

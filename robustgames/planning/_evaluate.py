@@ -1,6 +1,6 @@
 """Robust policy evaluation of any joint (possibly correlated) policy.
 
-For every player ``i`` (THEORY.md section 3):
+For every player ``i`` (docs/theory.md section 3):
 
     V_{i,h}(s) = sum_a pi_h(a|s) [ r_{i,h}(s,a) + sigma_{U_i(P0_h(.|s,a))}(V_{i,h+1}) ],  V_{i,H} = 0
 

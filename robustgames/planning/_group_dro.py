@@ -1,6 +1,6 @@
 """Exact group-DRO dynamic programming for cooperative (team) Markov games.
 
-Ground truth for DRMARL (arXiv 2503.09755; THEORY.md section 5). The ambiguity set is the
+Ground truth for DRMARL (arXiv 2503.09755; docs/theory.md section 5). The ambiguity set is the
 convex hull ``M = conv{P_1, ..., P_m}`` of ``m`` group distributions of the exogenous
 variable ``X``; rewards ``r_g(s, a) = E_{X~P_g}[r(s, a; X)]`` and, when the transitions
 depend on ``X``, kernels ``P_g(s' | s, a)``. Because expectations are linear in the

@@ -1,6 +1,6 @@
 """Robust Nash / CE / CCE value iteration: the exact ground truth.
 
-Finite horizon (DR-NVI planning with known ``P0``, THEORY.md section 3): backward in
+Finite horizon (DR-NVI planning with known ``P0``, docs/theory.md section 3): backward in
 ``h``, at each ``(h, s)`` solve the stage game whose payoffs are the robust
 ``Q_{i,h}(s, .) = r_{i,h}(s, .) + sigma_{U_i(P0_h(.|s,.))}(V_{i,h+1})`` for a NASH, CE or
 CCE, then ``V_{i,h}(s) = E_{a ~ pi_h(.|s)} Q_{i,h}(s, a)``. When every stage game is solved

@@ -1,8 +1,8 @@
 """Chi-square ball: exact support function by walking the breakpoints of its dual.
 
 ``U(p0) = {p in simplex : sum_{s in supp p0} (p_s - p0_s)^2 / p0_s <= sigma}`` with ``p``
-supported on ``supp p0``, ``sigma in [0, inf)`` (THEORY.md sections 1-2). The dual (Shi et
-al. 2023, the chi-square robust Bellman operator; THEORY.md section 2) is
+supported on ``supp p0``, ``sigma in [0, inf)`` (docs/theory.md sections 1-2). The dual (Shi et
+al. 2023, the chi-square robust Bellman operator; docs/theory.md section 2) is
 
     inf_{p in U} p.v = max_{alpha in [min v, max v]} { p0.[v]_alpha - sqrt(sigma Var_p0([v]_alpha)) },
 
@@ -381,7 +381,7 @@ class ChiSquare(UncertaintySet):
     """Chi-square ball ``{p : sum_s (p_s - p0_s)^2 / p0_s <= radius}`` on ``supp p0``, ``radius >= 0``.
 
     Support function: the dual ``max_alpha { p0.[v]_alpha - sqrt(radius Var_p0([v]_alpha)) }``
-    (Shi et al. 2023; THEORY.md section 2), maximised EXACTLY by walking the breakpoints of
+    (Shi et al. 2023; docs/theory.md section 2), maximised EXACTLY by walking the breakpoints of
     ``alpha`` with closed-form maxima on each piece (see the module docstring).
 
     Examples

@@ -1,6 +1,6 @@
 """rho-contamination set: exact support function in closed form.
 
-``U(p0) = {(1 - rho) p0 + rho q : q in simplex}``, ``rho in [0, 1]`` (THEORY.md sections
+``U(p0) = {(1 - rho) p0 + rho q : q in simplex}``, ``rho in [0, 1]`` (docs/theory.md sections
 1-2; the contamination target of DrIGM, arXiv 2602.11437, which drops the ``min v`` term).
 The set is a translate of a scaled simplex, so
 
@@ -64,7 +64,7 @@ def contamination_divergence(p0, p) -> np.ndarray:
 class Contamination(UncertaintySet):
     """rho-contamination set ``{(1 - radius) p0 + radius q : q in simplex}``, ``radius in [0, 1]``.
 
-    Support function (closed form, THEORY.md section 2): ``(1 - radius) p0.v + radius min_s v``
+    Support function (closed form, docs/theory.md section 2): ``(1 - radius) p0.v + radius min_s v``
     (minimum over all states). It lies inside the TV ball of the same radius.
 
     Examples

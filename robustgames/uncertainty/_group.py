@@ -5,7 +5,7 @@ of ``m`` group distributions per row, and Lemma 3.1 there gives
 
     inf_{p in conv{P_1..P_m}} p.v = min_g P_g . v
 
-(a linear function on a polytope is minimised at a vertex; THEORY.md sections 1, 2, 5).
+(a linear function on a polytope is minimised at a vertex; docs/theory.md sections 1, 2, 5).
 The set does NOT depend on the nominal row ``p0``: ``p0`` only fixes the batch shape (and
 is validated). Cost: ``m`` streaming dot products per row.
 """

@@ -1,7 +1,7 @@
 """Kullback-Leibler ball: exact support function through its one-dimensional dual.
 
 ``U(p0) = {p in simplex : p << p0, KL(p || p0) <= sigma}``, ``sigma in [0, inf)``
-(THEORY.md sections 1-2). The support function is the dual (Hu & Hong 2013; the KL
+(docs/theory.md sections 1-2). The support function is the dual (Hu & Hong 2013; the KL
 robust Bellman operator of MORNAVI, arXiv 2508.02948, and DR-NVI, arXiv 2404.18909)
 
     inf_{p in U} p.v = sup_{lambda >= 0} { -lambda log E_p0[exp(-v / lambda)] - lambda sigma },
@@ -20,7 +20,7 @@ parametrisation is well conditioned at both ends: for small ``beta``,
 and for large ``beta`` (radius near saturation) the tilt concentrates on the argmin and
 ``h`` flattens smoothly instead of ``lambda`` collapsing to 0. Safeguards: the bracket
 ``[t_lo, t_hi]`` always contains the root, with ``t_lo = log(sigma / (p0.v - v_min))``
-from ``lambda* <= (p0.v - v_min) / sigma`` (THEORY.md), and a Newton step that leaves the
+from ``lambda* <= (p0.v - v_min) / sigma`` (docs/theory.md), and a Newton step that leaves the
 bracket is replaced by bisection; while ``t_hi`` is still unknown a step up is capped at
 ``+2`` (on rows with two value scales ``h`` is convex over a range of ``t`` and Newton
 would overshoot). Newton starts from the second-order guess
@@ -556,7 +556,7 @@ def kl_divergence(p0, p) -> np.ndarray:
 class KL(UncertaintySet):
     """Kullback-Leibler ball ``{p : p << p0, KL(p || p0) <= radius}``, ``radius >= 0``.
 
-    Support function by the dual (Hu & Hong 2013; THEORY.md section 2)
+    Support function by the dual (Hu & Hong 2013; docs/theory.md section 2)
     ``sup_{lambda >= 0} { -lambda log E_p0[exp(-v/lambda)] - lambda radius }``, solved per row
     by a safeguarded Newton iteration on ``log(1/lambda)`` (see the module docstring). The
     worst case is the exponential tilt ``q ~ p0 exp(-v/lambda*)`` with ``KL(q||p0) = radius``;

@@ -1,7 +1,7 @@
 """Total-variation ball: exact support function in closed form.
 
 ``U(p0) = {p in simplex : TV(p, p0) = 0.5 ||p - p0||_1 <= sigma}``, ``sigma in [0, 1]``
-(THEORY.md sections 1-2; an L1 budget ``xi`` as used by CRAAM is ``xi = 2 sigma``). TV
+(docs/theory.md sections 1-2; an L1 budget ``xi`` as used by CRAAM is ``xi = 2 sigma``). TV
 allows mass on states where ``p0`` is zero (support shift).
 
 Closed form: let ``s_min = argmin_s v(s)`` over ALL states. Walk the states in
@@ -95,7 +95,7 @@ def descending_order(v: np.ndarray) -> np.ndarray:
 class TV(UncertaintySet):
     """Total-variation ball ``{p : 0.5 ||p - p0||_1 <= radius}``, ``radius in [0, 1]``.
 
-    Support function (closed form, THEORY.md section 2): move ``radius`` of mass from the
+    Support function (closed form, docs/theory.md section 2): move ``radius`` of mass from the
     highest-value states to ``argmin_s v(s)`` (over all states, support shift allowed).
 
     Examples

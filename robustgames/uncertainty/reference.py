@@ -17,7 +17,7 @@ replaced by ``(v - c) / d`` with ``d > 0``, so each solver works on ``v`` rescal
 ``[0, 1]`` and the value is mapped back as ``c + d * (p* . v_scaled)``; this keeps the
 oracles accurate (about 1e-9 of ``max v - min v``) for value ranges from 1e-12 to 1e6.
 
-Also :func:`tv_dual` (THEORY.md section 2, Shi et al. 2023: the TV dual maximised over the
+Also :func:`tv_dual` (docs/theory.md section 2, Shi et al. 2023: the TV dual maximised over the
 candidates ``alpha = v(s)``) and :func:`brute_force_vertices` (the minimum of ``p.v`` over
 an explicitly enumerated vertex set, for polytopes).
 """
@@ -89,7 +89,7 @@ def tv(p0, v, sigma):
 
 
 def tv_dual(p0, v, sigma):
-    """The TV dual of THEORY.md section 2 (Shi et al. 2023),
+    """The TV dual of docs/theory.md section 2 (Shi et al. 2023),
     ``max_{alpha in [min v, max v]} { p0.[v]_alpha - sigma (alpha - min_s [v]_alpha(s)) }``,
     maximised over the candidates ``alpha = v(s)`` (the objective is concave and piecewise
     linear with breakpoints there). Returns the value only."""
@@ -175,7 +175,7 @@ def kl(p0, v, sigma):
 
 
 def kl_dual(p0, v, sigma):
-    """The KL dual (Hu & Hong 2013; THEORY.md section 2)
+    """The KL dual (Hu & Hong 2013; docs/theory.md section 2)
     ``sup_{lambda > 0} { -lambda log E_p0[exp(-v/lambda)] - lambda sigma }`` maximised by a
     grid over ``log lambda`` followed by bounded Brent refinement (scipy), evaluating
     ``log E exp(-w/lambda) = log1p(E expm1(-w/lambda))`` with ``w = v - min_supp v >= 0``
