@@ -9,7 +9,6 @@ never asserted in tests.
 from __future__ import annotations
 
 import importlib
-import json
 import pkgutil
 import platform
 import time
@@ -17,6 +16,7 @@ import time
 import numpy as np
 
 from .. import __version__
+from ..runner import strict_json
 
 
 def discover(only=None) -> list[str]:
@@ -41,8 +41,16 @@ def _format(rec: dict) -> str:
 
 
 def main(full: bool = False, json_path: str | None = None, only=None) -> int:
+    """Run the benchmark modules (``only``: substrings of their names) and print each case.
+
+    Returns 0, or 2 (nothing run) if no module matches ``only``.
+    """
+    names = discover(only)
+    if not names:
+        print(f"no benchmark module matches {only!r}; available: {', '.join(discover())}", flush=True)
+        return 2
     records = []
-    for name in discover(only):
+    for name in names:
         module = importlib.import_module(f"robustgames.benchmarks.{name}")
         t0 = time.perf_counter()
         for rec in module.run(quick=not full):
@@ -59,6 +67,6 @@ def main(full: bool = False, json_path: str | None = None, only=None) -> int:
             "profile": "full" if full else "quick",
         }
         with open(json_path, "w") as fh:
-            json.dump({"meta": meta, "records": records}, fh, indent=2, default=float)
+            fh.write(strict_json({"meta": meta, "records": records}, indent=2))
         print(f"wrote {len(records)} records to {json_path}")
     return 0

@@ -12,19 +12,36 @@ studies of :mod:`robustgames.experiments.regret` (one cell per configuration and
 the chute-mapping experiment of :mod:`robustgames.experiments.chute` (one cell). Cells
 are stored atomically as they finish, so rerunning the command after a kill, a crash or
 an added seed only runs the missing cells. Figures are drawn from the stored data only.
+
+Compilation: the cheapest cell of each kind of configuration (same structure, numbers
+aside: numba compiles per argument type, not per value) runs first in this process,
+before the progress bar starts; the workers then load the compiled kernels from numba's
+on-disk cache, and the bar's time estimate is not inflated by compilation.
+
+Stopping: ``SIGINT`` (Ctrl-C) and ``SIGTERM`` stop the workers (no process is left
+behind), keep every stored cell, print how many cells are stored and the command that
+resumes, and return 130 / 143 (128 + the signal number, as a shell reports it).
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import json
+import shlex
+import signal
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 import numpy as np
 
-from robustgames.runner import Cell, CellFailure, ResultStore, run_cells
+from robustgames.runner import Cell, CellFailure, ResultStore, run_cells, strict_json
+
+#: profiles of ``reproduce`` (``"smoke"``: the tests' miniature, hidden from ``--help``)
+PROFILE_NAMES = ("quick", "full", "smoke")
 
 
 def _has_module(name: str) -> bool:
@@ -43,7 +60,7 @@ def chute_cell(config: dict, seed: np.random.SeedSequence) -> dict:
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(chute.run(config["profile"], tmp, seed=int(seed.entropy)))
-        text = path.read_text()  # stored verbatim (it may hold NaN, which strict JSON cannot)
+        text = path.read_text()  # strict JSON (experiments/chute.py writes non-finite numbers as null)
     return {"chute_json": text, "file_name": path.name}
 
 
@@ -70,16 +87,117 @@ def _wanted(name: str, only) -> bool:
     return not only or any(o in name for o in only)
 
 
+def experiment_names() -> tuple[str, ...]:
+    """Names ``--only`` selects from: the regret studies, then ``"chute"``.
+
+    They name the folders of ``out/data``, not the figure files (one study may draw
+    several figures).
+    """
+    from robustgames.experiments import regret
+
+    return (*regret.STUDY_NAMES, "chute")
+
+
+def _kind(value):
+    """The structure of a config with every number replaced by its type name: numba
+    compiles one specialisation per argument type, so configs of one kind share kernels."""
+    if isinstance(value, dict):
+        return tuple(sorted((k, _kind(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return tuple(_kind(v) for v in value)
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    return type(value).__name__
+
+
+def warm_up_cells(cells: list[Cell]) -> list[Cell]:
+    """The cheapest cell of each kind (see :func:`_kind`); the chute cell is left out (it is
+    one cell, and compiling inside it delays no other cell's estimate)."""
+    cheapest: dict = {}
+    for cell in cells:
+        if cell.config.get("experiment") == "chute":
+            continue
+        k = _kind(cell.config)
+        if k not in cheapest or _cost(cell) < _cost(cheapest[k]):
+            cheapest[k] = cell
+    return list(cheapest.values())
+
+
+def resume_command(profile: str, out, jobs=None, scheduler=None, only=None, seed: int = 0,
+                   progress: bool = True) -> str:
+    """The ``robustgames reproduce`` command line that runs the same cells into ``out``."""
+    args = ["robustgames", "reproduce"]
+    if profile == "full":
+        args.append("--full")
+    elif profile != "quick":
+        args += ["--profile", profile]
+    args += ["--out", str(Path(out).resolve())]
+    if jobs is not None:
+        args += ["--jobs", str(jobs)]
+    if scheduler is not None:
+        args += ["--scheduler", str(scheduler)]
+    for name in only or ():
+        args += ["--only", name]
+    if seed:
+        args += ["--seed", str(seed)]
+    if not progress:
+        args.append("--no-progress")
+    return shlex.join(args)
+
+
+class Stopped(BaseException):
+    """Raised in the main thread by the ``SIGINT``/``SIGTERM`` handlers of :func:`main`."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = int(signum)
+
+
+@contextlib.contextmanager
+def _stop_on_signals():
+    """Turn the first ``SIGINT``/``SIGTERM`` into :class:`Stopped`; ignore later ones (so
+    the workers' clean-up and the final message are not cut short). Only in the main
+    thread (Python delivers signals there); elsewhere the defaults stay."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    raised = []
+
+    def handler(signum, frame):
+        if not raised:
+            raised.append(signum)
+            raise Stopped(signum)
+
+    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
 def main(full: bool = False, out="results", jobs=None, scheduler=None, only=None, seed: int = 0,
          progress: bool = True, *, profile: str | None = None) -> int:
     """Run the experiments (quick profile unless ``full``) into ``out/data`` and draw ``out/figures``.
 
     ``profile`` overrides ``full`` (``"smoke"``: the tests' miniature). Returns 0 on
-    success, 1 if a cell failed (the others are stored; rerun to retry), 2 if nothing
-    matched ``only``.
+    success, 1 if a cell failed (the others are stored; rerun to retry), 2 if a name of
+    ``only`` matches no experiment (see :func:`experiment_names`), 130 / 143 if stopped
+    by ``SIGINT`` / ``SIGTERM`` (the finished cells are stored; the message gives the
+    command that resumes).
     """
     t0 = time.perf_counter()
     profile = profile or ("full" if full else "quick")
+    if profile not in PROFILE_NAMES:
+        raise ValueError(f"profile must be one of {', '.join(PROFILE_NAMES)}, got {profile!r}")
+    if isinstance(only, str):
+        only = [only]
+    names = experiment_names()
+    unknown = [o for o in only or () if not any(o in n for n in names)]
+    if unknown:
+        print(f"unknown experiment name(s) {', '.join(map(repr, unknown))} for --only; "
+              f"choose from: {', '.join(names)}", file=sys.stderr, flush=True)
+        return 2
     out = Path(out)
     data, figures = out / "data", out / "figures"
     store = ResultStore(data)
@@ -109,10 +227,32 @@ def main(full: bool = False, out="results", jobs=None, scheduler=None, only=None
         return 2
 
     cells.sort(key=_cost, reverse=True)
+    try:
+        with _stop_on_signals():
+            status = _run_and_draw(cells, store, data, figures, profile, seed, jobs, scheduler, progress,
+                                   regret_studies, run_chute)
+    except (Stopped, KeyboardInterrupt) as exc:
+        signum = exc.signum if isinstance(exc, Stopped) else int(signal.SIGINT)
+        stored = sum(store.has(c) for c in cells)
+        command = resume_command(profile, out, jobs, scheduler, only, seed, progress)
+        print(f"stopped by {signal.Signals(signum).name}: {stored} of {len(cells)} cells are stored in {data}; "
+              f"resume with: {command}", file=sys.stderr, flush=True)
+        return 128 + signum
+    print(f"total {time.perf_counter() - t0:.1f} s", flush=True)
+    return status
+
+
+def _run_and_draw(cells, store, data, figures, profile, seed, jobs, scheduler, progress,
+                  regret_studies, run_chute) -> int:
     status = 0
+    warm = [] if scheduler is not None else warm_up_cells(cells)
+    n_warm = sum(not store.has(c) for c in warm)
+    if n_warm:
+        print(f"  warm-up: {n_warm} cells (the cheapest of each kind) run in this process first; the "
+              f"kernels they compile are cached for the workers", flush=True)
     try:
         r = run_cells(cell_function, cells, store, jobs=jobs, scheduler=scheduler, progress=progress,
-                      desc="reproduce")
+                      desc="reproduce", warm_up=warm)
         print(f"cells: {r.computed} computed, {r.skipped} already stored ({r.elapsed:.1f} s)", flush=True)
     except CellFailure as exc:
         print(f"ERROR: {exc}", file=sys.stderr, flush=True)
@@ -139,7 +279,6 @@ def main(full: bool = False, out="results", jobs=None, scheduler=None, only=None
     print(f"figures ({len(drawn)} files) in {figures}", flush=True)
     for p in drawn:
         print(f"  {p}")
-    print(f"total {time.perf_counter() - t0:.1f} s", flush=True)
     return status
 
 
@@ -150,5 +289,6 @@ def _export_chute(store: ResultStore, data: Path, profile: str, seed: int):
         return None
     record = store.get(cell)
     path = data / record["values"]["file_name"]
-    path.write_text(record["values"]["chute_json"])
+    # re-encoded: a record stored by an older version may hold NaN, which strict JSON cannot
+    path.write_text(strict_json(json.loads(record["values"]["chute_json"]), indent=1))
     return path

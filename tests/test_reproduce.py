@@ -32,6 +32,11 @@ def test_smoke_reproduce_writes_data_figures_and_resumes(tmp_path, capsys):
             assert (tmp_path / "figures" / f"{name}.{ext}").stat().st_size > 1000
     summary = json.loads((tmp_path / "figures" / "summary.json").read_text())
     assert summary["checks"]["regret_k"]["bound_violations"] == 0
+    # every JSON file written is strict JSON (no NaN / Infinity literals)
+    written = list(tmp_path.rglob("*.json"))
+    assert len(written) == n_cells + 1
+    for path in written:
+        json.loads(path.read_text(), parse_constant=lambda c: pytest.fail(f"{c} in {path}"))
     # resume: nothing is recomputed, figures are redrawn from the stored data
     assert main(out=tmp_path, jobs=1, only=only, progress=False, profile="smoke") == 0
     assert f"0 computed, {n_cells} already stored" in capsys.readouterr().out

@@ -182,6 +182,42 @@ def test_process_pool_equals_serial(tmp_path):
         np.testing.assert_array_equal(a[k], b[k])
 
 
+def test_warm_up_cells_run_first_in_this_process(tmp_path):
+    calls = tmp_path / "calls"
+    calls.mkdir()
+    store = ResultStore(tmp_path / "data")
+    cells = make_cells("toy", [{"n": 3, "calls_dir": str(calls)}, {"n": 4, "calls_dir": str(calls), "tag": "warm"}],
+                       n_seeds=2)
+    warm = [c for c in cells if c.config.get("tag") == "warm"]
+    r = run_cells(toy_cell, cells, store, jobs=2, progress=False, warm_up=warm)
+    assert r.computed == 4 and r.skipped == 0
+    pids = {name: (calls / name).read_text() for name in os.listdir(calls)}
+    assert len(pids) == 4
+    for name, pid in pids.items():
+        assert (pid == str(os.getpid())) == ("-warm-" in name), name  # warm-up here, the rest in workers
+    records = [store.get(c) for c in cells]
+    last_warm = max(r["finished"] for r in records if r["config"].get("tag") == "warm")
+    assert all(r["started"] >= last_warm for r in records if r["config"].get("tag") != "warm")
+    # stored warm-up cells are not run again
+    assert run_cells(toy_cell, cells, store, jobs=2, progress=False, warm_up=warm).computed == 0
+    assert len(os.listdir(calls)) == 4
+    with pytest.raises(ValueError, match="warm_up"):
+        run_cells(toy_cell, cells[:1], store, jobs=1, progress=False, warm_up=warm)
+
+
+def test_nested_non_finite_values_are_stored_as_strict_json(tmp_path):
+    store = ResultStore(tmp_path)
+    cell = Cell("nested", {}, 0)
+    run_cells(_nested_cell, [cell], store, jobs=1, progress=False)
+    text = store.path(cell).read_text()
+    json.loads(text, parse_constant=lambda c: pytest.fail(f"non-standard JSON constant {c}"))
+    assert store.get(cell)["values"]["stats"] == {"mean": 1.5, "fits": [0.5, "nan", "-inf"]}
+
+
+def _nested_cell(config, seed):
+    return {"stats": {"mean": 1.5, "fits": [0.5, float("nan"), -np.inf]}}
+
+
 def test_dask_local_cluster_equals_serial(tmp_path):
     distributed = pytest.importorskip("distributed")
     cells = make_cells("toy", [{"n": 5}, {"n": 6}], n_seeds=3, root_seed=5)

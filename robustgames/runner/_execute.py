@@ -13,6 +13,17 @@ shared file system). Executors:
   cluster; needs the optional ``distributed`` extra and ``robustgames`` installed on the
   workers. ``dask``/``distributed`` are imported only then.
 
+Warm-up: cells listed in ``warm_up`` run first, in this process, before the progress bar
+starts. Their JIT-compiled kernels go to numba's on-disk cache (``cache=True``), from which
+the workers load them, so compilation neither runs once per worker nor inflates the
+bar's estimated time left.
+
+Stopping: if the calling process is interrupted while workers run (``KeyboardInterrupt``,
+or any exception a signal handler raises), the cells that already came back are stored,
+every worker process is terminated (killed if it does not exit within seconds) and the
+exception propagates; nothing keeps running in the background. Workers ignore
+``SIGINT`` (a Ctrl-C reaches the whole process group): the caller decides.
+
 Threads: with several worker processes each one runs with ``NUMBA_NUM_THREADS=1`` (and
 ``OMP/OPENBLAS/MKL_NUM_THREADS=1``) unless the variable is already set in the
 environment, so ``jobs`` processes use ``jobs`` cores instead of ``jobs x cores``
@@ -30,6 +41,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
+import threading
 import time
 import traceback
 from datetime import datetime, timezone
@@ -72,20 +85,27 @@ def execute_cell(func: Callable, cell: Cell) -> dict:
     }
 
 
-def _single_thread_initializer() -> None:  # runs in each worker process
+def _worker_initializer() -> None:  # runs in each worker process
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the workers
     for name in _THREAD_VARIABLES:
         os.environ.setdefault(name, "1")
 
 
 @contextlib.contextmanager
-def _single_thread_environment():
-    """Set the thread variables (if unset) while worker processes are spawned."""
+def _worker_environment():
+    """While worker processes are spawned: set the thread variables (if unset) and ignore
+    ``SIGINT`` (inherited by the workers, so a Ctrl-C during their start-up prints no
+    traceback; the initializer then keeps ignoring it)."""
     added = [name for name in _THREAD_VARIABLES if name not in os.environ]
     for name in added:
         os.environ[name] = "1"
+    main = threading.current_thread() is threading.main_thread()
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
     try:
         yield
     finally:
+        if main:
+            signal.signal(signal.SIGINT, old)
         for name in added:
             os.environ.pop(name, None)
 
@@ -106,6 +126,7 @@ def run_cells(
     scheduler=None,
     progress: bool = True,
     desc: str | None = None,
+    warm_up: Sequence[Cell] = (),
 ) -> Result:
     """Run every unfinished cell and store its record; finished cells are skipped.
 
@@ -124,6 +145,11 @@ def run_cells(
         Show a tqdm progress bar (cells, including those already finished).
     desc : str, optional
         Label of the progress bar.
+    warm_up : sequence of Cell, optional
+        Cells of ``cells`` to run first, in this process, before the progress bar starts
+        (typically the cheapest cell of each kind, so that JIT compilation happens once
+        and the workers load the compiled code from numba's cache). Ignored with
+        ``scheduler`` (remote workers have their own caches).
 
     Returns
     -------
@@ -149,35 +175,42 @@ def run_cells(
     unique = {}
     for c in cells:
         unique.setdefault(c.key, c)
+    warm_keys = []
+    for i, c in enumerate(warm_up):
+        if not isinstance(c, Cell) or c.key not in unique:
+            raise ValueError(f"warm_up[{i}] must be one of the cells, got {c!r}")
+        warm_keys.append(c.key)
     store.clean_temporary()
     todo = [c for c in unique.values() if not store.has(c)]
     skipped = len(unique) - len(todo)
     failed: list = []
     t0 = time.perf_counter()
-    bar = _progress_bar(len(unique), skipped, desc, progress)
+    bar = None
 
     def finish(cell, record=None, error=None):
         if error is not None:
             failed.append((cell, error))
         else:
             store.put(cell, record)
-        bar.update(1)
+        if bar is not None:
+            bar.update(1)
 
+    if scheduler is None and warm_keys:
+        first = {k: unique[k] for k in warm_keys if not store.has(unique[k])}
+        _run_serial(func, list(first.values()), finish)
+        rest = [c for c in todo if c.key not in first]
+    else:
+        first, rest = {}, todo
+    bar = _progress_bar(len(unique), skipped + len(first), desc, progress)
     try:
-        if not todo:
+        if not rest:
             pass
         elif scheduler is not None:
-            _run_dask(func, todo, scheduler, finish)
-        elif (jobs or os.cpu_count() or 1) == 1 or len(todo) == 1:
-            for cell in todo:
-                try:
-                    record = execute_cell(func, cell)
-                except Exception:
-                    finish(cell, error=traceback.format_exc())
-                else:
-                    finish(cell, record)
+            _run_dask(func, rest, scheduler, finish)
+        elif (jobs or os.cpu_count() or 1) == 1 or len(rest) == 1:
+            _run_serial(func, rest, finish)
         else:
-            _run_processes(func, todo, min(jobs or os.cpu_count() or 1, len(todo)), finish)
+            _run_processes(func, rest, min(jobs or os.cpu_count() or 1, len(rest)), finish)
     finally:
         bar.close()
     result = Result(computed=len(todo) - len(failed), skipped=skipped, failed=failed,
@@ -191,27 +224,62 @@ def run_cells(
     return result
 
 
+def _run_serial(func, todo, finish) -> None:
+    for cell in todo:
+        try:
+            record = execute_cell(func, cell)
+        except Exception:
+            finish(cell, error=traceback.format_exc())
+        else:
+            finish(cell, record)
+
+
 def _run_processes(func, todo, jobs, finish) -> None:
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     context = multiprocessing.get_context("spawn")
-    with _single_thread_environment():
-        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_single_thread_initializer)
-        try:
-            pending = {pool.submit(execute_cell, func, cell): cell for cell in todo}
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+    pending: dict = {}
+    pool = None
     try:
+        with _worker_environment():
+            pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_initializer)
+            for cell in todo:
+                pending[pool.submit(execute_cell, func, cell)] = cell
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
                 _collect(fut, pending.pop(fut), finish)
     except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
+        if pool is not None:
+            _stop_pool(pool, pending, finish)
         raise
     pool.shutdown(wait=True)
+
+
+def _stop_pool(pool, pending: dict, finish, timeout: float = 5.0) -> None:
+    """End every worker process, then store the cells that had already come back.
+
+    ``shutdown(cancel_futures=True)`` alone would let running cells finish (minutes) and
+    keep the interpreter alive until then; so the workers are terminated (``SIGTERM``),
+    and killed if still alive after ``timeout`` seconds. Python < 3.14 has no public
+    way to reach the workers (``terminate_workers``), hence ``pool._processes``.
+    """
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    try:
+        for p in processes:
+            p.terminate()
+        deadline = time.monotonic() + timeout
+        for p in processes:
+            p.join(max(0.0, deadline - time.monotonic()))
+            if p.is_alive():
+                p.kill()
+                p.join(timeout)
+    finally:
+        for fut, cell in list(pending.items()):
+            if fut.done() and not fut.cancelled() and fut.exception() is None:
+                finish(cell, fut.result())
 
 
 def _collect(fut, cell, finish) -> None:
@@ -245,14 +313,17 @@ def _run_dask(func, todo, scheduler, finish) -> None:
         ) from exc
     own = not isinstance(scheduler, Client)
     client = Client(scheduler) if own else scheduler
+    futures = {}
     try:
-        futures = {}
         for cell in todo:
             fut = client.submit(_single_thread_task, func, cell, key=f"{cell.study}-{cell.key}", pure=False)
             futures[fut.key] = (fut, cell)
         for fut in as_completed([f for f, _ in futures.values()]):
             _collect(fut, futures[fut.key][1], finish)
             fut.release()
+    except BaseException:  # interrupted: do not leave the cells running on the cluster
+        client.cancel([f for f, _ in futures.values()])
+        raise
     finally:
         if own:
             client.close()

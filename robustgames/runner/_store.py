@@ -7,7 +7,13 @@ holds everything needed to trust and reproduce the number it carries::
      "version": robustgames.__version__, "python", "numpy", "host",
      "started", "finished" (ISO 8601 UTC), "elapsed_s",
      "values": {...}    # JSON scalars / small lists returned by the cell function
-     "arrays": {name: {"dtype", "shape", "data"}}}   # numpy arrays, NaN/inf stored as strings
+     "arrays": {name: {"dtype", "shape", "data"}}}   # numpy arrays
+
+Records are strict JSON (RFC 8259; written with ``allow_nan=False``): a non-finite float,
+in ``values`` or ``arrays``, is stored as the string ``"nan"``, ``"inf"`` or ``"-inf"``
+so that arrays read back bit-identical (``null`` could not tell NaN from infinity).
+Other JSON outputs of the package (``summary.json``, the chute experiment's file, the
+benchmark records) go through :func:`strict_json`, which writes ``null`` instead.
 
 Atomicity: a record is written to a temporary file in the same directory, flushed and
 ``fsync``-ed, then moved over the final name with :func:`os.replace` (atomic on POSIX
@@ -21,6 +27,7 @@ gives bit-identical arrays.
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import tempfile
@@ -31,7 +38,7 @@ import numpy as np
 
 from ._cells import Cell, _jsonable
 
-__all__ = ["ResultStore", "encode_payload", "decode_arrays"]
+__all__ = ["ResultStore", "encode_payload", "decode_arrays", "strict_json"]
 
 _SPECIAL = {"nan": float("nan"), "inf": float("inf"), "-inf": float("-inf")}
 
@@ -42,6 +49,60 @@ def _encode_float(x: float):
     if np.isinf(x):
         return "inf" if x > 0 else "-inf"
     return float(x)
+
+
+def _encode_nested(value):
+    """``value`` (already plain JSON types) with every non-finite float as a string."""
+    if isinstance(value, dict):
+        return {k: _encode_nested(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_encode_nested(v) for v in value]
+    if isinstance(value, float):
+        return _encode_float(value)
+    return value
+
+
+def _finite_or_null(value):
+    if isinstance(value, dict):
+        return {(k.item() if isinstance(k, np.generic) else k): _finite_or_null(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite_or_null(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _finite_or_null(value.tolist())
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def strict_json(value: Any, *, indent: int | None = None) -> str:
+    """Strict JSON text of ``value``: non-finite floats become ``null``.
+
+    Python's :func:`json.dumps` writes ``NaN``/``Infinity`` by default, which RFC 8259
+    forbids and strict parsers (JavaScript, ``jq``, many JSON libraries) reject. Here
+    every float ``x`` with ``not math.isfinite(x)`` (also inside lists, tuples, dicts
+    and numpy arrays; numpy scalars are converted with ``.item()``) is written as
+    ``null``, and the text is produced with ``allow_nan=False`` so that any value
+    escaping the conversion raises instead of writing invalid JSON.
+
+    Parameters
+    ----------
+    value : object
+        Dicts, lists, tuples, numpy arrays and scalars, str, int, float, bool, None.
+    indent : int, optional
+        As in :func:`json.dumps`.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    TypeError
+        For a value JSON cannot represent (as :func:`json.dumps`).
+    """
+    return json.dumps(_finite_or_null(value), indent=indent, allow_nan=False)
 
 
 def _encode_array(a: np.ndarray) -> dict:
@@ -73,7 +134,7 @@ def encode_payload(payload: dict) -> tuple[dict, dict]:
         elif isinstance(v, (float, np.floating)):
             values[name] = _encode_float(float(v))
         else:
-            values[name] = _jsonable(v)
+            values[name] = _encode_nested(_jsonable(v))
     return values, arrays
 
 
