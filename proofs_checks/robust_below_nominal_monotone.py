@@ -1,6 +1,6 @@
 """Robust values are below nominal values and monotone (non-increasing) in the radius.
 
-Claim (THEORY.md sections 1-3; follows from ``U(p0)`` containing ``p0`` and the balls being
+Claim (docs/theory.md sections 1-3; follows from ``U(p0)`` containing ``p0`` and the balls being
 nested in the radius; MORNAVI arXiv 2508.02948, DR-NVI arXiv 2404.18909): for every set
 (TV, KL, chi-square, contamination) and radii ``0 <= r_1 <= r_2``
 
@@ -32,7 +32,7 @@ from robustgames.proofs_checks._claim import (
 CLAIM = ("Robust value <= nominal value and non-increasing in the radius, for every set (TV, KL, "
          "chi-square, contamination): per row sigma_{U_r2}(v) <= sigma_{U_r1}(v) <= p0.v for r1 <= r2, "
          "and for robust policy values (rg.evaluate) and optimal robust MDP values (rg.solve)")
-SOURCE = ("THEORY.md sec. 1-3 (nested balls containing p0); MORNAVI arXiv 2508.02948; "
+SOURCE = ("docs/theory.md sec. 1-3 (nested balls containing p0); MORNAVI arXiv 2508.02948; "
           "DR-NVI arXiv 2404.18909")
 METHOD = ("Seeded random rows (signed values) and games on increasing radius grids: support functions, "
           "rg.evaluate of random joint policies, rg.solve of robust MDPs, all compared pairwise.")
@@ -99,14 +99,15 @@ def check(quick: bool = True, *, sets=None, seed: int = 4, n_rows=None, n_games=
             a2, i2 = _violations(opt, scale)
             g_above, g_inc = max(g_above, a, a2), max(g_inc, i, i2)
     row_above, row_inc = max(worst_above.values()), max(worst_inc.values())
-    passed = max(row_above, row_inc, nominal_err, g_above, g_inc) <= TOL
+    measured = max(row_above, row_inc, nominal_err, g_above, g_inc)
+    passed = measured <= TOL
     per_set = ", ".join(f"{k} {fmt(max(worst_above[k], worst_inc[k]))}" for k in factories)
-    evidence = (f"{n} rows x {len(factories)} sets x 6 radii: max (robust - nominal) {fmt(row_above)}, "
-                f"max increase with radius {fmt(row_inc)} (worst per set: {per_set}); radius 0 = p0.v "
-                f"within {fmt(nominal_err)}; {n_g} games per set (rg.evaluate, rg.solve): max above "
-                f"nominal {fmt(g_above)}, max increase {fmt(g_inc)} (all / range, <= {TOL:g})")
-    return result(passed, evidence, rows=n, games=n_g, row_above=row_above, row_increase=row_inc,
-                  nominal_err=nominal_err, game_above=g_above, game_increase=g_inc,
+    evidence = (f"largest violation / range: {n} rows x {len(factories)} sets x 6 radii: max (robust - nominal) "
+                f"{fmt(row_above)}, max increase with radius {fmt(row_inc)} (worst per set: {per_set}); "
+                f"radius 0 = p0.v within {fmt(nominal_err)}; {n_g} games per set (rg.evaluate, rg.solve): "
+                f"max above nominal {fmt(g_above)}, max increase {fmt(g_inc)}")
+    return result(passed, evidence, measured=measured, threshold=TOL, rows=n, games=n_g, row_above=row_above,
+                  row_increase=row_inc, nominal_err=nominal_err, game_above=g_above, game_increase=g_inc,
                   per_set={k: max(worst_above[k], worst_inc[k]) for k in factories})
 
 

@@ -1,6 +1,6 @@
 """Zero-sum Nash value = max-min value at sigma = 0 (von Neumann; Shapley's backward induction).
 
-Claim (THEORY.md section 3 and the note in ``robustgames.planning._solve``: "at sigma = 0 a
+Claim (docs/theory.md section 3 and the note in ``robustgames.planning._solve``: "at sigma = 0 a
 zero-sum game's NE value is the max-min value"): for a two-player zero-sum Markov game with
 radius 0, the Nash value returned by robust Nash value iteration equals
 
@@ -27,7 +27,7 @@ from robustgames.proofs_checks._claim import detects, fmt, result, uncertainty_s
 CLAIM = ("At sigma = 0 the Nash value of a 2-player zero-sum (Markov) game computed by rg.solve equals the "
          "max-min value: linprog max_x min_y x^T A y for one stage, Shapley backward induction (finite "
          "horizon) and Shapley's fixed point (discounted); player 2's value is the negative")
-SOURCE = "THEORY.md sec. 3 (robust NVI at sigma = 0); von Neumann minimax; Shapley 1953 stochastic games"
+SOURCE = "docs/theory.md sec. 3 (robust NVI at sigma = 0); von Neumann minimax; Shapley 1953 stochastic games"
 METHOD = ("Random zero-sum games: rg.solve(game, TV(0)/KL(0), 'nash') vs max-min values by linprog per "
           "stage/state (Shapley induction and fixed point written here) and vs rg.equilibria.zero_sum.")
 
@@ -115,13 +115,15 @@ def check(quick: bool = True, *, solver=None, seed: int = 8, n_games=None, **_) 
         vD = np.asarray(solve(gD, U, "nash").values)
         err_disc = max(err_disc, float(np.abs(vD[..., 0] - shapley_values(gD)).max()))
         err_neg = max(err_neg, float(np.abs(vD[..., 1] + vD[..., 0]).max()))
-    passed = max(err_one, err_fh, err_disc, err_neg, err_lib) <= TOL
-    evidence = (f"{n} games each of one stage, H=3 and gamma=0.7 (radius 0, TV and KL): |NE value - LP max-min| "
-                f"{fmt(err_one)}, |finite-horizon - Shapley induction| {fmt(err_fh)}, |discounted - Shapley "
-                f"fixed point| {fmt(err_disc)}, |V_1 + V_2| {fmt(err_neg)}, |equilibria.zero_sum - LP| "
-                f"{fmt(err_lib) if lib is not None else 'n/a'} (all <= {TOL:g})")
-    return result(passed, evidence, games=n, err_one_stage=err_one, err_finite_horizon=err_fh,
-                  err_discounted=err_disc, err_negation=err_neg, err_zero_sum_lib=err_lib)
+    measured = max(err_one, err_fh, err_disc, err_neg, err_lib)
+    passed = measured <= TOL
+    evidence = (f"largest error over {n} games each of one stage, H=3 and gamma=0.7 (radius 0, TV and KL): "
+                f"|NE value - LP max-min| {fmt(err_one)}, |finite-horizon - Shapley induction| {fmt(err_fh)}, "
+                f"|discounted - Shapley fixed point| {fmt(err_disc)}, |V_1 + V_2| {fmt(err_neg)}, "
+                f"|equilibria.zero_sum - LP| {fmt(err_lib) if lib is not None else 'n/a'}")
+    return result(passed, evidence, measured=measured, threshold=TOL, games=n, err_one_stage=err_one,
+                  err_finite_horizon=err_fh, err_discounted=err_disc, err_negation=err_neg,
+                  err_zero_sum_lib=err_lib)
 
 
 def _pure_solver(stage):

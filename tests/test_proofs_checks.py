@@ -52,7 +52,8 @@ def test_contract(name):
 @pytest.mark.parametrize("name", [n for n in MINE])
 def test_source_cites_paper_or_theory(name):
     src = _load(name).SOURCE
-    assert "arXiv" in src or "THEORY.md" in src
+    assert "arXiv" in src or "docs/theory.md" in src
+    assert "THEORY.md" not in src and "THEORY.md" not in _load(name).__doc__  # the shared notes are not the product
 
 
 @pytest.mark.parametrize("name", MINE)
@@ -62,6 +63,11 @@ def test_quick_check_passes(name):
     assert isinstance(res.passed, bool) and isinstance(res.evidence, str) and isinstance(res.numbers, dict)
     assert "\n" not in res.evidence and any(ch.isdigit() for ch in res.evidence)
     assert res.passed, res.evidence
+    # the verdict states the decisive number and the threshold it was judged against, consistently
+    num = res.numbers
+    assert {"measured", "threshold", "relation"} <= set(num)
+    assert num["relation"] == "<=" and num["measured"] <= num["threshold"], res.verdict
+    assert res.verdict.startswith("measured ") and " <= " in res.verdict
 
 
 @pytest.mark.parametrize("name", [
@@ -73,16 +79,16 @@ def test_self_test_detects_planted_bug(name):
 
 def test_detects_requires_a_clean_failure():
     """An exception inside a planted run is not counted as a detection."""
-    from robustgames.proofs_checks._claim import detects
+    from robustgames.proofs_checks._claim import detects, result
 
     def raising(quick=True, **kw):
         raise RuntimeError("boom")
 
     def failing(quick=True, **kw):
-        return Result(passed=False, evidence="x 1", numbers={})
+        return result(False, "x 1", measured=2.0, threshold=1.0)
 
     def passing(quick=True, **kw):
-        return Result(passed=True, evidence="x 1", numbers={})
+        return result(True, "x 1", measured=0.5, threshold=1.0)
 
     assert detects(failing) is True
     assert detects(passing) is False
@@ -95,6 +101,7 @@ def test_tv_check_fails_on_a_wrong_radius_convention():
     res = mod.check(quick=True, TV=lambda r: mod._Planted(r, "l1"), n_rows=10)
     assert not res.passed
     assert res.numbers["err_lp"] > 1e-3
+    assert res.numbers["measured"] > res.numbers["threshold"]  # the decisive number shows the failure
 
 
 def test_contraction_reports_gamma_attained():
@@ -112,3 +119,4 @@ def test_contraction_fails_for_gamma_above_one_operator():
     res = mod.check(quick=True, sets={"KL": function_set(lambda P, v, r: 1.2 * (P @ v), 0.1)},
                     n_pairs=10, climb_steps=5)
     assert not res.passed and res.numbers["max_ratio"] > 0.9 * 1.1
+    assert res.numbers["measured"] > res.numbers["threshold"] == mod.SLACK
