@@ -9,7 +9,10 @@ independently by :func:`robustgames.gap` and returned.
 
 Discounted: value iteration on the same operator until
 ``gamma/(1-gamma) ||V_{k+1} - V_k||_inf <= tol``. For one player (a robust MDP) the
-operator is a ``gamma``-contraction, so the values are within ``tol`` of optimal, and
+operator is a ``gamma``-contraction, so the last iterate is within ``tol`` of the optimal
+values; the RETURNED values are the exact robust values of the policy that is greedy for
+that iterate, which are within ``2 gamma tol / (1 - gamma)`` of optimal (Singh & Yee 1994;
+the returned ``gap``, computed exactly, says how far the policy really is), and
 ``method="policy_iteration"`` (robust policy iteration: robust evaluation to 1e-10, greedy
 improvement that keeps the current action unless another beats it by more than the
 evaluation error, so ties cannot cycle) is available. For ``n >= 2`` stationary equilibrium value iteration has no
