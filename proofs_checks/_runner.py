@@ -155,7 +155,7 @@ def _jsonable(x):
         return int(x)
     if isinstance(x, (np.floating, float)):
         x = float(x)
-        return x if math.isfinite(x) else repr(x)
+        return x if math.isfinite(x) else None  # strict JSON: null for a missing number
     if x is None or isinstance(x, (int, str)):
         return x
     return repr(x)
@@ -207,7 +207,7 @@ def main(quick: bool = False, json_path=None, only=None, self_test: bool = False
     print(summary, file=out)
     if json_path:
         with open(json_path, "w", encoding="utf-8") as fh:
-            json.dump(_jsonable(rows), fh, indent=2)
+            json.dump(_jsonable(rows), fh, indent=2, allow_nan=False)
             fh.write("\n")
         print(f"wrote {json_path}", file=out)
     ok = n_fail == 0 and n_err == 0 and not bad_self
