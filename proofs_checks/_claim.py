@@ -24,6 +24,7 @@ __all__ = [
     "row_value_cases",
     "result",
     "detects",
+    "decisive",
     "fmt",
 ]
 
@@ -144,6 +145,15 @@ def result(passed: bool, evidence: str, *, measured, threshold, relation: str = 
     if empirical:
         verdict += " (paper's empirical figure" + ("" if extra["reproduced"] else ", not reproduced") + ")"
     return Result(passed=bool(passed), evidence=evidence, verdict=verdict, numbers=clean, **extra)
+
+
+def decisive(criteria):
+    """``(passed, label, measured, threshold)`` of a claim judged on several criteria
+    ``[(label, measured, threshold), ...]``, each read as ``measured <= threshold``: it
+    passes iff all hold, and the decisive criterion is the one with the largest
+    ``measured / threshold`` (the smallest margin; the one printed next to the verdict)."""
+    label, measured, threshold = max(criteria, key=lambda c: c[1] / c[2])
+    return all(m <= t for _, m, t in criteria), label, measured, threshold
 
 
 def detects(check, **overrides) -> bool:

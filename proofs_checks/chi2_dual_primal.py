@@ -22,6 +22,7 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 
 from robustgames.proofs_checks._claim import (
+    decisive,
     detects,
     fmt,
     reference_module,
@@ -111,8 +112,7 @@ def check(quick: bool = True, *, ChiSquare=None, seed: int = 2, n_rows=None, **_
                 ("|sum q - 1| of the worst distribution", sum_err, TOL_ATTAIN),
                 ("(chi2(q||p0) - sigma) / max(sigma, 1e-3) of the worst distribution", excess, TOL_CHI2),
                 ("negative mass of the worst distribution", neg, TOL_NEG)]
-    label, measured, threshold = max(criteria, key=lambda c: c[1] / c[2])
-    passed = all(m <= t for _, m, t in criteria)
+    passed, label, measured, threshold = decisive(criteria)
     evidence = (f"decisive: {label}; over {count} (row, radius) cases, errors / range(v): |rg.ChiSquare - dual| "
                 f"{fmt(err_dual)} (<= {TOL_DUAL:g}), |rg.ChiSquare - SOC primal| {fmt(err_primal)} "
                 f"(<= {TOL_PRIMAL:g}); worst distribution: |q.v - value| / max(1, |v|) {fmt(err_attain)} "

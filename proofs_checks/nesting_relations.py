@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from robustgames.proofs_checks._claim import detects, fmt, random_row, result, row_value_cases, uncertainty_set
+from robustgames.proofs_checks._claim import decisive, detects, fmt, random_row, result, row_value_cases, uncertainty_set
 
 CLAIM = ("Nesting: KL ball(s) inside TV ball(sqrt(s/2)) (Pinsker), chi-square ball(c) inside KL ball(log(1+c)), "
          "contamination(rho) inside TV ball(rho), hull of mixtures inside the hull; so the outer set's "
@@ -103,8 +103,7 @@ def check(quick: bool = True, *, sets=None, seed: int = 9, n_rows=None, **_) -> 
                 ("inner worst case beyond the outer radius", max(dist_excess.values()), TOL_DIST),
                 ("max TV - sqrt(KL/2) on random pairs", pinsker, TOL_DIV),
                 ("max KL - log(1 + chi2) on random pairs", kl_chi, TOL_DIV)]
-    label, measured, threshold = max(criteria, key=lambda c: c[1] / c[2])
-    passed = all(m <= t for _, m, t in criteria)
+    passed, label, measured, threshold = decisive(criteria)
     evidence = (f"decisive: {label}; {n} rows: max (outer - inner support) / range: "
                 + ", ".join(f"{k} {fmt(w)}" for k, w in worst.items())
                 + f" (<= {TOL:g}); inner worst case beyond outer radius: "

@@ -38,7 +38,7 @@ import itertools
 
 import numpy as np
 
-from robustgames.proofs_checks._claim import detects, fmt, reference_module, result, uncertainty_set
+from robustgames.proofs_checks._claim import decisive, detects, fmt, reference_module, result, uncertainty_set
 
 CLAIM = ("rg.solve returns a robust equilibrium: on random games its robust gap (Nash for 2 players, "
          "CE/CCE for 3) is 0, every stage policy is an equilibrium of its stage game, and a brute-force "
@@ -356,8 +356,7 @@ def check(quick: bool = True, *, solver=None, seed: int = 7, **_) -> object:
                 ("|rg.equilibria gap - brute force| on random stage games", stage_cert_err, TOL_CERT),
                 ("|discounted values - V*| (tol)", opt_err, TOL_VI),
                 ("|discounted values - exact evaluation of the policy|", eval_err, TOL_EVAL)]
-    label, measured, threshold = max(criteria, key=lambda c: c[1] / c[2])
-    passed = all(m <= t for _, m, t in criteria)
+    passed, label, measured, threshold = decisive(criteria)
     evidence = (f"decisive: {label}; {len(_cases(quick))} random games: reported gap max {fmt(reported)}, "
                 f"brute-force gap max {fmt(brute_max)} (<= {TOL_GAP:g}); stage gaps here {fmt(stage_mine)}, by "
                 f"rg.equilibria {fmt(stage_lib)}; |brute - reported per player| {fmt(match)}, |values - reference "

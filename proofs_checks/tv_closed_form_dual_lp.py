@@ -27,6 +27,7 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 
 from robustgames.proofs_checks._claim import (
+    decisive,
     detects,
     fmt,
     reference_module,
@@ -127,8 +128,7 @@ def check(quick: bool = True, *, TV=None, seed: int = 0, n_rows=None, **_) -> ob
                 ("TV(q, p0) - sigma of the worst distribution", tv_excess, TOL_FEAS),
                 ("negative mass of the worst distribution", neg_mass, TOL_NEG),
                 ("|sum q - 1| of the worst distribution", sum_err, TOL_FEAS)]
-    label, measured, threshold = max(criteria, key=lambda c: c[1] / c[2])
-    passed = all(m <= t for _, m, t in criteria)
+    passed, label, measured, threshold = decisive(criteria)
     evidence = (f"decisive: {label}; over {count} (row, radius) cases, errors / range(v): |closed form - LP| "
                 f"{fmt(err_lp)} (<= {TOL_LP:g}), |closed - dual| {fmt(err_dual)}, |closed - ref dual| "
                 f"{fmt(err_ref_dual)}, |closed - eq4.4| {fmt(err_eta)} (<= {TOL_DUAL:g}), |closed - scalar opt| "

@@ -8,6 +8,7 @@ import robustgames as rg
 from robustgames.games._random import random_game
 from robustgames.learning import DRNVI, MORNAVI, OptimisticNashVI, UniformPolicy, learn
 from robustgames.learning import _kernels as K
+from robustgames.proofs_checks.mornavi_certificate import rare_state_game  # the audit's finding 1
 from robustgames.uncertainty._kl import KL
 
 
@@ -84,21 +85,6 @@ def test_bonus_below_the_proof_certifies_nothing(c_b):
     assert not res.certified and np.isnan(res.bound).all()
     assert MORNAVI(rg.TV(0.1), c_b=1.0).certified
     assert MORNAVI(rg.Contamination(0.1)).certified and not MORNAVI(_kl(0.1)).certified
-
-
-def rare_state_game(p_rare=1e-5):
-    """Finding 1 of the soundness audit (docs/theory.md section 8): one player, H = 2.
-    Action 0 pays 0.1 and moves to a value-0 state with probability ``p_rare`` (else to a
-    value-1 state); action 1 pays 0 and moves to the value-1 state. States: 0 start,
-    1 good (reward 1 at h = 1), 2 bad (reward 0)."""
-    P = np.zeros((2, 3, 2, 3))
-    P[0, :, 0] = [0.0, 1.0 - p_rare, p_rare]
-    P[0, :, 1] = [0.0, 1.0, 0.0]
-    P[1, :, :, 0] = 1.0
-    R = np.zeros((2, 3, 2, 1))
-    R[0, :, 0] = 0.1
-    R[1, 1] = 1.0
-    return rg.MarkovGame(P, R)
 
 
 def test_finding1_kl_rare_state_reports_no_bound():
