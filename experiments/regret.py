@@ -1,45 +1,44 @@
-"""Regret experiments of MORNAVI (THEORY.md section 4; arXiv 2508.02948).
+"""Regret experiments of MORNAVI (docs/theory.md section 4; arXiv 2508.02948).
 
 Every cell plays ``K`` episodes of a nominal game with an online learner
-(:func:`robustgames.learn`) and stores the EXACT robust gap of each episode's policy,
-the learner's certified bound and the regret ``Regret(k) = sum_{j<=k} gap_j``.
+(:func:`robustgames.learn`) and stores the EXACT robust gap of each episode's policy, the
+regret ``Regret(k) = sum_{j<=k} gap_j``, the certified bound where a proof covers the
+setting (``res.bound``: MORNAVI, TV/contamination sets, Hoeffding bonus, ``c_b >= 1``;
+NaN elsewhere) and the learner's own number ``max_i mu.(Vbar_i - Vlow_i)``
+(``res.learner_bound``: an optimistic estimate, certified only where ``bound`` is).
 
-Studies (``STUDIES``; each a list of configurations times ``n_seeds`` seeds):
+Every study runs MORNAVI, the non-robust optimistic Nash-VI (plans with ``sigma = 0``)
+and uniform play on the SAME instances and seeds, all scored by the robust gap:
 
 ``regret_k``
-    Cumulative regret against ``K`` on one fail-state game, TV and KL balls at several
-    radii. Theory: ``O~(sqrt(K))`` for both (TV needs the fail state); the certified
-    bound ``sum_k (Vbar - Vlow)(s_1)`` must stay above the regret.
+    Fixed games whose robust equilibria are mixed, where the ``sqrt(K)`` rate is visible
+    on one instance: :func:`robustgames.games.mixed_fail_state_game` (mixed equilibrium
+    in closed form) and a random constant-sum fail-state game (TV and KL). MORNAVI with
+    ``c_b = 1`` (certified under TV) and with the heuristic ``c_b = 0.1``; DR-NVI (robust,
+    but with a generative model: a different data access) as a reference.
+``regret_hard``
+    The hard-instance family of the ``Omega(sqrt(K prod A_i))`` lower bound
+    (:func:`robustgames.games.hidden_action_game`): a fresh instance per seed (the good
+    joint action drawn uniformly), fixed ``eps``; uniform play has linear regret, a
+    learner sublinear regret.
 ``regret_scaling``
     Regret at a fixed ``K`` as ``S``, ``prod A_i``, ``H`` and ``1/sigma`` grow one at a
-    time (random fail-state games drawn per seed, TV ball). The TV bound
-    ``sqrt(min(1/sigma, H) H^2 S K prod A_i)`` predicts exponents 1/2 in ``S`` and
-    ``prod A_i``, 3/2 in ``H`` while ``H < 1/sigma`` (1 beyond), 1/2 in ``1/sigma`` while
-    ``1/sigma < H`` (0 beyond). They are upper-bound exponents: a measured exponent
-    below them is consistent with the theory, one above them is not.
-``baselines``
-    MORNAVI against the non-robust optimistic Nash-VI (plans with ``sigma = 0``) and the
-    uniform policy, scored by the robust gap (TV and KL).
+    time (random constant-sum fail-state games drawn per seed, TV ball). The TV bound
+    ``sqrt(min(1/sigma, H) H^2 S K prod A_i)`` gives upper-bound exponents; at this ``K``
+    the runs are pre-asymptotic (the expected visits per ``(h, s, a)`` are stored), so a
+    measured exponent is not a test of the bound's exponent.
 ``lower_bound``
     The support-shift game (both variants; a TV adversary moves mass to a state the
-    nominal game never visits): regret linear in ``K``; against the fail-state game:
-    ``sqrt(K)``.
+    nominal game never visits): regret linear in ``K``; a fail-state game avoids it.
 ``cooperative``
-    Cooperative games (team reward): the two-robot intersection (climbing matrix) and,
-    when available, the tiny chute-mapping instance of DRMARL.
-``regret_minimax``
-    The worst case over instances behind the ``sqrt(K)`` rate: for each ``K`` its own
-    game (:func:`minimax_game`), a two-player team game whose robust gap between the best
-    and the next joint actions is ``delta_K = c / sqrt(K)`` (the lower-bound
-    construction); the regret at ``K`` then grows like ``sqrt(K)`` (log-log slope 1/2),
-    whereas on a fixed game the gap is fixed and the slope stays below 1/2.
+    The tiny chute-mapping instance of DRMARL as a cooperative Markov game (team reward).
 
 A cell's configuration is JSON: ``{"game": {...}, "set": {"kind", "radius"},
 "learner": {...}, "episodes": K, "game_seed": int | None}``. With ``game_seed`` an int
-every seed plays the same game instance (the band over seeds is the learner's
-randomness); with ``None`` each seed draws its own instance from its seed. The cell's
-:class:`numpy.random.SeedSequence` spawns two children: the first draws the game, the
-second drives the learner (so a game is the same for every learner at one seed).
+every seed plays the same game instance (the band over seeds is the learner's and the
+episodes' randomness); with ``None`` each seed draws its own instance from its seed. The
+cell's :class:`numpy.random.SeedSequence` spawns two children: the first draws the game,
+the second drives the learner (so a game is the same for every learner at one seed).
 """
 
 from __future__ import annotations
@@ -48,7 +47,7 @@ import numpy as np
 
 import robustgames as rg
 
-STUDY_NAMES = ("regret_k", "regret_scaling", "baselines", "lower_bound", "cooperative", "regret_minimax")
+STUDY_NAMES = ("regret_k", "regret_hard", "regret_scaling", "lower_bound", "cooperative")
 
 # -- building games, sets, learners from a config ------------------------------------------
 
@@ -69,45 +68,22 @@ def make_game(spec: dict, rng):
         game = rg.intersection_game(payoff=spec.get("payoff", "climbing"), slip=spec.get("slip", 0.1),
                                           length=spec.get("length", 3), horizon=spec.get("horizon"))
         return reverse_actions(game) if spec.get("reverse_actions") else game
-    if kind == "minimax":
-        return minimax_game(spec["delta"])
+    if kind == "hidden_action":
+        return _games().hidden_action_game(tuple(spec["n_actions"]), spec["eps"], rng=rng)
+    if kind == "mixed_fail_state":
+        return _games().mixed_fail_state_game(spec.get("win", _games().MIXED_DEFAULT),
+                                              fail_prob=spec.get("fail_prob", 0.1))
     if kind == "chute":
         kwargs = {k: v for k, v in spec.items() if k not in ("kind", "group")}
         return rg.chute_mapping_game(**kwargs, rng=0).as_markov_game(spec.get("group"))
     raise ValueError(f"unknown game kind {kind!r}")
 
 
-def minimax_game(delta: float):
-    """Two-player team game of the minimax (lower-bound) construction; robust gap ``delta``.
+def _games():
+    """The module of the regret benchmark games (hidden-action and mixed fail-state games)."""
+    from robustgames.games import _benchmark_games
 
-    States START (0), GOOD (1), FAIL (2), horizon ``H = 2``, two actions per player, both
-    players get the same reward (a team game). At ``h = 1`` START moves to GOOD with
-    probability ``p(a_1, a_2) = 1/2 + delta (a_1 + a_2 - 1)`` and to FAIL otherwise; at
-    ``h = 2`` GOOD pays 1, FAIL (absorbing, reward 0) pays 0, so the fail-state condition
-    of the TV bound holds. Under a TV ball of radius ``sigma <= 1/2 - delta`` the adversary
-    moves ``sigma`` of mass from GOOD to FAIL, so the robust value of a joint action is
-    ``p(a) - sigma``: joint actions ``(1, 1)`` and ``(0, 1)`` (likewise ``(1, 0)`` and
-    ``(0, 0)``) differ by exactly ``delta``, which is each player's gain from a unilateral
-    switch to action 1. The unique robust equilibrium is ``(1, 1)``; every other joint
-    action has robust gap ``delta`` (``2 delta`` in total value for ``(0, 0)``, which the
-    learners' first-action tie-break picks first). Under KL the gaps are ``delta`` up to
-    the slope of the KL worst value of a Bernoulli in its mean (about 1 here).
-    """
-    delta = float(delta)
-    if not 0.0 < delta <= 0.25:
-        raise ValueError(f"delta must be in (0, 1/4], got {delta}")
-    START, GOOD, FAIL = 0, 1, 2
-    P = np.zeros((2, 3, 2, 2, 3))
-    R = np.zeros((2, 3, 2, 2, 2))
-    a1, a2 = np.meshgrid([0, 1], [0, 1], indexing="ij")
-    p = 0.5 + delta * (a1 + a2 - 1)
-    P[0, START, :, :, GOOD] = p
-    P[0, START, :, :, FAIL] = 1.0 - p
-    P[:, GOOD, :, :, GOOD] = 1.0
-    P[:, FAIL, :, :, FAIL] = 1.0
-    P[1, START, :, :, FAIL] = 1.0  # START is never visited at h = 2
-    R[1, GOOD] = 1.0
-    return rg.MarkovGame(P, R, name=f"minimax team game (delta={delta:.4g})")
+    return _benchmark_games
 
 
 def reverse_actions(game):
@@ -174,16 +150,45 @@ def checkpoints(K: int, n: int = 300) -> np.ndarray:
     return np.unique(np.round(np.geomspace(1, K, n)).astype(np.int64))
 
 
+def _block_means(x: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Mean of ``x`` over the episodes since the previous checkpoint (1-based ``k``)."""
+    c = np.cumsum(x)[k - 1]
+    return np.diff(np.concatenate([[0.0], c])) / np.diff(np.concatenate([[0], k]))
+
+
+def expected_visits(game, policies: np.ndarray) -> np.ndarray:
+    """Expected number of visits of every ``(h, s, a)`` over the run, ``(H, S, A)``.
+
+    ``sum_k d^k_h(s) pi^k_h(a|s)`` with ``d^k_1 = mu`` and
+    ``d^k_{h+1}(s') = sum_{s,a} d^k_h(s) pi^k_h(a|s) P0_h(s'|s,a)``: the occupancy of the
+    played policies under the true nominal kernel (the realised counts fluctuate around it).
+    """
+    H, S, A = game.horizon, game.n_states, game.n_joint_actions
+    P = game.flat_transitions.reshape(H, S, A, S)
+    pol = policies.reshape(policies.shape[0], H, S, A)
+    d = np.broadcast_to(np.asarray(game.initial, dtype=float), (pol.shape[0], S)).copy()
+    out = np.zeros((H, S, A))
+    for h in range(H):
+        occ = d[:, :, None] * pol[:, h]  # (K, S, A)
+        out[h] = occ.sum(axis=0)
+        d = np.einsum("ksa,sat->kt", occ, P[h])
+    return out
+
+
 def regret_cell(config: dict, seed: np.random.SeedSequence) -> dict:
     """One run: ``learn(game, learner, K)``; returns curves at :func:`checkpoints` and checks.
 
     Stored arrays: ``k``; ``regret`` (cumulative exact robust gap at ``k``);
-    ``bound_regret`` (cumulative certified bound; NaN for learners without one);
-    ``gap_mean`` (mean exact gap over the episodes since the previous checkpoint).
-    Stored values: ``final_regret``; ``min_gap`` (must be >= 0 up to round-off);
-    ``bound_violations`` (episodes with ``gap > bound + 1e-9``) and ``max_bound_excess``;
-    ``bound_missing`` (episodes whose certificate was NaN: the trivial bound ``H`` is used
-    for them in ``bound_regret``, which stays a valid upper bound); game sizes.
+    ``bound_regret`` (cumulative certified bound ``sum_j res.bound_j``; NaN unless the
+    run is certified, i.e. ``res.bound`` is finite); ``estimate_regret`` (cumulative
+    learner's number ``sum_j res.learner_bound_j``, an optimistic estimate; NaN for
+    learners without one); ``gap_mean`` and ``saturated`` (means over the episodes since
+    the previous checkpoint of the exact gap and of the fraction of optimistic values at
+    their cap). Stored values: ``final_regret``; ``min_gap`` (must be >= 0 up to
+    round-off); ``certified``; ``bound_violations`` (certified runs: episodes with
+    ``gap > bound + 1e-9``) and ``max_bound_excess``; with ``config["visits"]`` the
+    expected visits per reachable ``(h, s, a)`` (:func:`expected_visits`; min, median,
+    max over the pairs with positive occupancy); game sizes.
     """
     game_ss, learn_ss = seed.spawn(2)
     gs = config.get("game_seed")
@@ -191,46 +196,57 @@ def regret_cell(config: dict, seed: np.random.SeedSequence) -> dict:
     U = make_set(config["set"])
     learner = make_learner(config["learner"], U)
     K = int(config["episodes"])
-    res = rg.learn(game, learner, K, rng=np.random.default_rng(learn_ss), U=U)
+    want_visits = bool(config.get("visits"))
+    res = rg.learn(game, learner, K, rng=np.random.default_rng(learn_ss), U=U, keep_policies=want_visits,
+                   warn=False)
     gap = np.asarray(res.gap, dtype=np.float64)
     bound = np.asarray(res.bound, dtype=np.float64)
+    estimate = np.asarray(res.learner_bound, dtype=np.float64)
+    saturated = np.asarray(res.saturated_fraction, dtype=np.float64)
     if gap.shape != (K,) or bound.shape != (K,):
         raise RuntimeError(f"learn returned gap {gap.shape} and bound {bound.shape}, expected ({K},)")
-    H = int(game.horizon)
-    has_bound = bool(np.isfinite(bound).any())
-    missing = ~np.isfinite(bound)
+    certified = bool(np.isfinite(bound).all())
     k = checkpoints(K)
     regret = np.cumsum(gap)
-    gap_mean = np.diff(np.concatenate([[0.0], regret[k - 1]])) / np.diff(np.concatenate([[0], k]))
-    if has_bound:
-        excess = np.where(missing, -np.inf, gap - bound)
-        bound_regret = np.cumsum(np.where(missing, float(H), bound))[k - 1]
+    nan = np.full(len(k), np.nan)
+    if certified:
+        excess = gap - bound
+        bound_regret = np.cumsum(bound)[k - 1]
     else:
-        excess, bound_regret = np.full(K, -np.inf), np.full(len(k), np.nan)
-    return {
+        excess, bound_regret = np.full(K, -np.inf), nan
+    out = {
         "k": k,
         "regret": regret[k - 1],
         "bound_regret": bound_regret,
-        "gap_mean": gap_mean,
+        "estimate_regret": np.cumsum(estimate)[k - 1] if np.isfinite(estimate).all() else nan,
+        "gap_mean": _block_means(gap, k),
+        "saturated": _block_means(saturated, k) if np.isfinite(saturated).all() else nan,
         "final_regret": float(regret[-1]),
         "final_bound_regret": float(bound_regret[-1]),
         "min_gap": float(gap.min()),
         "final_gap": float(gap[-1]),
-        "has_bound": has_bound,
+        "certified": certified,
+        "has_bound": certified,
         "bound_violations": int(np.sum(excess > 1e-9)),
-        "max_bound_excess": float(excess.max()) if has_bound and not missing.all() else float("nan"),
-        "bound_missing": int(missing.sum()) if has_bound else 0,
+        "max_bound_excess": float(excess.max()) if certified else float("nan"),
+        "bound_missing": 0,
         "n_states": int(game.n_states),
         "n_joint_actions": int(np.prod(game.n_actions)),
-        "horizon": H,
+        "horizon": int(game.horizon),
         "n_players": int(game.n_players),
         "game_name": str(getattr(game, "name", config["game"]["kind"])),
         "bound_scale": bound_scale(game, config["set"]),
     }
+    if want_visits:
+        v = expected_visits(game, np.asarray(res.policies))
+        v = v[v > 1e-9]
+        out.update(visits_min=float(v.min()), visits_median=float(np.median(v)), visits_max=float(v.max()),
+                   visited_pairs=int(v.size))
+    return out
 
 
 def bound_scale(game, set_spec: dict) -> float:
-    """The regret bound of THEORY.md section 4 divided by ``sqrt(K)`` (logs dropped).
+    """The regret bound of docs/theory.md section 4 divided by ``sqrt(K)`` (logs dropped).
 
     TV: ``sqrt(min(1/sigma, H) H^2 S prod A_i)``; KL:
     ``sqrt(H^4 exp(2 H^2) S prod A_i / (sigma^2 P0_min))`` with ``P0_min`` the smallest
@@ -250,12 +266,28 @@ def bound_scale(game, set_spec: dict) -> float:
 
 # -- study definitions ------------------------------------------------------------------------
 
-MINIMAX_C = 1.0  # regret_minimax: delta_K = MINIMAX_C / sqrt(K)
-C_B = 0.1  # bonus multiplier of the experiments (see PROFILES' note)
+C_B = 1.0  # bonus multiplier: c_b = 1 is the form the certificate covers (TV, Hoeffding)
+C_B_HEURISTIC = 0.1  # a smaller bonus (faster learning, no certificate) shown next to it
 
 
 def mornavi(c_b: float = C_B, **extra) -> dict:
     return {"kind": "MORNAVI", "equilibrium": "cce", "bonus": "hoeffding", "c_b": c_b, "delta": 0.1, **extra}
+
+
+def nash_vi(c_b: float = C_B) -> dict:
+    return {"kind": "OptimisticNashVI", "equilibrium": "cce", "c_b": c_b}
+
+
+UNIFORM = {"kind": "UniformPolicy"}
+DRNVI = {"kind": "DRNVI", "samples": 100, "equilibrium": "cce"}
+
+
+def learners(heuristic: bool = True) -> list[dict]:
+    """MORNAVI (``c_b = 1``, and the heuristic ``c_b = 0.1``), optimistic Nash-VI, uniform play."""
+    out = [mornavi()]
+    if heuristic:
+        out.append(mornavi(C_B_HEURISTIC))
+    return out + [nash_vi(), dict(UNIFORM)]
 
 
 def _fail(S=5, A=(2, 2), H=3, fail_prob=0.1, kind="fail_state_cs") -> dict:
@@ -267,23 +299,19 @@ def _cfg(game, set_kind, radius, learner, K, game_seed, **extra) -> dict:
             "episodes": K, "game_seed": game_seed, **extra}
 
 
-# The Hoeffding bonus of THEORY.md with c_b = 1 keeps every Q-value at its cap until each
-# (h, s, a) has been visited ~ (c_b min(H,1/sigma))^2 S iota times (about 600 on the
-# regret_k game): over 10^4 episodes the learner is still in that saturated phase and the
-# curve looks linear. The paper's constants are unconfirmed; the experiments use
-# c_b = 0.1 (the certificate is still checked episode by episode: bound_violations) and
-# regret_k also runs c_b = 1 at one radius per set to show the saturated phase.
+MIXED_GAME = {"kind": "mixed_fail_state", "fail_prob": 0.1}
+HARD_EPS = 0.2
+
 PROFILES = {
-    # quick: with the chute experiment, within 10 minutes on 2 cores (measured: see README)
-    "quick": {"seeds": 8, "K": 5000, "K_minimax": [250, 500, 1000, 2000, 4000, 8000], "K_scaling": 2000, "K_coop": 2000,
-              "tv": [0.1, 0.2, 0.4], "kl": [0.05, 0.1, 0.3],
-              "S": [3, 5, 8, 12], "A": [2, 3, 4], "H": [2, 3, 4, 6], "inv_sigma": [2, 4, 8, 16]},
-    "full": {"seeds": 16, "K": 100000, "K_minimax": [250, 500, 1000, 2000, 4000, 8000, 16000, 32000], "K_scaling": 20000, "K_coop": 20000,
-             "tv": [0.05, 0.1, 0.2, 0.4], "kl": [0.02, 0.05, 0.1, 0.3],
+    # quick: with the chute experiment, about 5 minutes on 2 cores (measured: see README)
+    "quick": {"seeds": 8, "K": 5000, "K_mixed": 10000, "K_hard": 5000, "hard_actions": [3, 3], "K_scaling": 2000,
+              "K_coop": 2000, "S": [3, 5, 8, 12], "A": [2, 3, 4], "H": [2, 3, 4, 6], "inv_sigma": [2, 4, 8, 16]},
+    "full": {"seeds": 16, "K": 100000, "K_mixed": 100000, "K_hard": 50000, "hard_actions": [3, 3],
+             "K_scaling": 20000, "K_coop": 20000,
              "S": [3, 5, 8, 12, 20], "A": [2, 3, 4, 5], "H": [2, 3, 4, 6, 8], "inv_sigma": [2, 4, 8, 16, 32]},
     # smoke: the test suite's miniature of every study
-    "smoke": {"seeds": 2, "K": 60, "K_minimax": [20, 40], "K_scaling": 20, "K_coop": 20,
-              "tv": [0.2], "kl": [0.1], "S": [3, 5], "A": [2, 3], "H": [2, 3], "inv_sigma": [2, 8]},
+    "smoke": {"seeds": 2, "K": 60, "K_mixed": 60, "K_hard": 60, "hard_actions": [2, 2], "K_scaling": 20, "K_coop": 20,
+              "S": [3, 5], "A": [2, 3], "H": [2, 3], "inv_sigma": [2, 8]},
 }
 
 
@@ -294,53 +322,33 @@ def configs(study: str, profile: str = "quick") -> list[dict]:
     p = PROFILES[profile]
     K = p["K"]
     if study == "regret_k":
-        out = [_cfg(_fail(), "TV", r, mornavi(), K, 0) for r in p["tv"]]
-        out += [_cfg(_fail(), "KL", r, mornavi(), K, 0) for r in p["kl"]]
-        out += [_cfg(_fail(), "TV", p["tv"][len(p["tv"]) // 2], mornavi(1.0), K, 0),
-                _cfg(_fail(), "KL", p["kl"][len(p["kl"]) // 2], mornavi(1.0), K, 0)]
+        out = [_cfg(dict(MIXED_GAME), "TV", 0.1, lr, p["K_mixed"], 0) for lr in learners()]
+        for kind, r in (("TV", 0.2), ("KL", 0.1)):
+            out += [_cfg(_fail(), kind, r, lr, K, 0) for lr in learners() + [dict(DRNVI)]]
         return out
+    if study == "regret_hard":
+        game = {"kind": "hidden_action", "n_actions": list(p["hard_actions"]), "eps": HARD_EPS}
+        return [_cfg(game, "TV", 0.1, lr, p["K_hard"], None) for lr in learners()]
     if study == "regret_scaling":
         Ks = p["K_scaling"]
         out = []
-        for S in p["S"]:
-            out.append(_cfg(_fail(S=S), "TV", 0.2, mornavi(), Ks, None, vary="S", x=S))
-        for a in p["A"]:
-            out.append(_cfg(_fail(A=(a, a)), "TV", 0.2, mornavi(), Ks, None, vary="A", x=a * a))
-        for H in p["H"]:
-            # sigma = 0.05: 1/sigma = 20 > H, where the bound grows as H^{3/2}
-            out.append(_cfg(_fail(H=H), "TV", 0.05, mornavi(), Ks, None, vary="H", x=H))
-        for inv in p["inv_sigma"]:
-            # H = 6: the bound grows as (1/sigma)^{1/2} up to 1/sigma = H, then is flat
-            out.append(_cfg(_fail(H=6), "TV", 1.0 / inv, mornavi(), Ks, None, vary="inv_sigma", x=inv))
-        return out
-    if study == "baselines":
-        out = []
-        for kind, r in (("TV", 0.4), ("KL", 0.3)):
-            for lr in (mornavi(), {"kind": "OptimisticNashVI", "equilibrium": "cce", "c_b": C_B},
-                       {"kind": "DRNVI", "samples": 100, "equilibrium": "cce"}, {"kind": "UniformPolicy"}):
-                out.append(_cfg(_fail(), kind, r, lr, K, 0))
+        for lr in learners(heuristic=False):
+            for S in p["S"]:
+                out.append(_cfg(_fail(S=S), "TV", 0.2, lr, Ks, None, vary="S", x=S, visits=True))
+            for a in p["A"]:
+                out.append(_cfg(_fail(A=(a, a)), "TV", 0.2, lr, Ks, None, vary="A", x=a * a, visits=True))
+            for H in p["H"]:
+                # sigma = 0.05: 1/sigma = 20 > H, where the bound grows as H^{3/2}
+                out.append(_cfg(_fail(H=H), "TV", 0.05, lr, Ks, None, vary="H", x=H, visits=True))
+            for inv in p["inv_sigma"]:
+                # H = 6: the bound grows as (1/sigma)^{1/2} up to 1/sigma = H, then is flat
+                out.append(_cfg(_fail(H=6), "TV", 1.0 / inv, lr, Ks, None, vary="inv_sigma", x=inv, visits=True))
         return out
     if study == "lower_bound":
-        out = [_cfg({"kind": "support_shift", "horizon": 5, "variant": v}, "TV", 0.2, mornavi(), K, 0)
-               for v in (0, 1)]
-        return out + [_cfg(_fail(H=5), "TV", 0.2, mornavi(), K, 0)]
+        games = [{"kind": "support_shift", "horizon": 5, "variant": v} for v in (0, 1)] + [_fail(H=5)]
+        return [_cfg(g, "TV", 0.2, lr, K, 0) for g in games for lr in learners(heuristic=False)]
     if study == "cooperative":
-        Kc = p["K_coop"]
-        out = []
-        if profile == "full":
-            # at H = 8 the bonus keeps the intersection game saturated for >= 2e4 episodes
-            # (measured: gap still rising at K = 2e4), so it is not in the quick profile
-            out.append(_cfg({"kind": "intersection", "payoff": "climbing", "slip": 0.1, "reverse_actions": True},
-                            "TV", 0.1, mornavi(), Kc, 0))
-        out.append(_cfg(dict(CHUTE_GAME), "TV", 0.1, mornavi(), Kc, 0))
-        return out
-    if study == "regret_minimax":
-        # one game per K: gap delta_K = c / sqrt(K) (c = MINIMAX_C); TV and KL as in regret_k
-        out = []
-        for K_ in p["K_minimax"]:
-            game = {"kind": "minimax", "c": MINIMAX_C, "delta": MINIMAX_C / float(np.sqrt(K_))}
-            out += [_cfg(game, "TV", 0.2, mornavi(), K_, 0), _cfg(game, "KL", 0.1, mornavi(), K_, 0)]
-        return out
+        return [_cfg(dict(CHUTE_GAME), "TV", 0.1, lr, p["K_coop"], 0) for lr in learners(heuristic=False)]
     raise ValueError(f"unknown study {study!r}; studies: {', '.join(STUDY_NAMES)}")
 
 
@@ -395,4 +403,4 @@ def bound_shape(vary: str, xs, config: dict) -> np.ndarray:
 
 
 __all__ = ["regret_cell", "configs", "studies", "STUDY_NAMES", "PROFILES", "checkpoints", "constant_sum",
-           "predicted_exponent", "bound_shape", "minimax_game"]
+           "predicted_exponent", "bound_shape", "expected_visits", "learners"]

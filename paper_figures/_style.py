@@ -54,3 +54,33 @@ def save(fig, figures_dir, name: str) -> list[Path]:
             paths.append(path)
     plt.close(fig)
     return paths
+
+
+BAND_ALPHA = 0.25
+
+
+def band(ax, x, lo, hi, color, *, floor=None):
+    """A confidence band: fill at ``BAND_ALPHA`` with thin edge lines (readable in print)."""
+    import numpy as np
+
+    if floor is not None:
+        lo, hi = np.maximum(lo, floor), np.maximum(hi, floor)
+    ax.fill_between(x, lo, hi, color=color, alpha=BAND_ALPHA, lw=0)
+    ax.plot(x, lo, color=color, lw=0.5, alpha=0.8)
+    ax.plot(x, hi, color=color, lw=0.5, alpha=0.8)
+
+
+def legend_below(ax, *, ncol=1, fontsize=6.8, offset=-0.22, **kw):
+    """A legend under the axes (outside the data area)."""
+    return ax.legend(loc="upper center", bbox_to_anchor=(0.5, offset), ncol=ncol, fontsize=fontsize,
+                     frameon=False, **kw)
+
+
+def write_caption(figures_dir, name: str, text: str) -> Path:
+    """Write the caption of figure ``name`` as ``name.txt`` next to it (what is certified,
+    what is an estimate, how slopes are fitted)."""
+    figures_dir = Path(figures_dir)
+    figures_dir.mkdir(parents=True, exist_ok=True)
+    path = figures_dir / f"{name}.txt"
+    path.write_text(text.strip() + "\n")
+    return path

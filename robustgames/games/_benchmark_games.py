@@ -9,6 +9,12 @@
   bound ``Omega(sigma K min(H, prod A_i))`` for online learning with TV sets: a HIDDEN
   state that the nominal kernel never reaches but a TV adversary does. Two variants are
   identical wherever the nominal game goes and differ only at the hidden state.
+* :func:`hidden_action_game`: the hard-instance family of the ``Omega(sqrt(K prod A_i))``
+  lower bound: a team game in which one joint action, drawn uniformly, is better by
+  ``eps``; the instance is unknown to the learner (it is drawn from the prior).
+* :func:`mixed_fail_state_game`: a two-player constant-sum game with a fail state whose
+  robust equilibrium is mixed (fully supported), so a learner's policy is never exactly
+  an equilibrium and its gap shrinks only with the estimation error.
 * :func:`game_catalog`: name -> zero-argument factory of small default instances.
 """
 
@@ -18,7 +24,7 @@ import numbers
 
 import numpy as np
 
-from .._validation import check_positive_int, check_radius
+from .._validation import check_in_range, check_positive_int, check_radius
 from ._coordination import intersection_game
 from ._markov_game import MarkovGame
 from ._matrix import (
@@ -31,7 +37,8 @@ from ._matrix import (
 )
 from ._random import random_game
 
-__all__ = ["fail_state_game", "support_shift_game", "game_catalog"]
+__all__ = ["fail_state_game", "support_shift_game", "hidden_action_game", "mixed_fail_state_game",
+           "game_catalog"]
 
 
 def fail_state_game(
@@ -198,6 +205,142 @@ def support_shift_game(
     P_h = np.ascontiguousarray(np.broadcast_to(P, (H,) + P.shape))
     R_h = np.ascontiguousarray(np.broadcast_to(rewards, (H,) + rewards.shape))
     return MarkovGame(P_h, R_h, name=name)
+
+
+def _two_step_game(first, rewards_next, n_actions, name):
+    """``H = 2`` game from ``START = 0``: ``first (A_1..A_n, S)`` is the kernel at
+    ``h = 0`` from START; at ``h = 1`` state ``s`` pays ``rewards_next[s] (n,)`` for every
+    joint action; every state other than START is absorbing and START at ``h = 1``
+    (never reached) moves to the last state."""
+    S, n = rewards_next.shape
+    acts = tuple(n_actions)
+    P = np.zeros((2, S) + acts + (S,))
+    R = np.zeros((2, S) + acts + (n,))
+    P[0, 0] = first
+    for s in range(1, S):
+        P[:, s, ..., s] = 1.0
+    P[1, 0, ..., S - 1] = 1.0
+    R[1] = rewards_next.reshape((S,) + (1,) * len(acts) + (n,))
+    return MarkovGame(P, R, name=name)
+
+
+def hidden_action_game(n_actions=(2, 2), eps: float = 0.2, *, good=None, rng=None,
+                       name: str | None = None) -> MarkovGame:
+    """A team game in which one hidden joint action is better by ``eps`` (lower-bound family).
+
+    States ``START = 0``, ``GOOD = 1``, ``FAIL = 2``; horizon ``H = 2``; every player gets
+    the same reward. At ``h = 0`` the joint action ``a`` taken at START moves to GOOD with
+    probability ``p(a) = 1/2 + eps [a = a*]`` and to FAIL otherwise; at ``h = 1`` GOOD pays
+    1 and FAIL (absorbing, the fail state) pays 0. The good joint action ``a*`` is
+    ``good`` if given, else drawn uniformly from the ``prod A_i`` joint actions with
+    ``rng``: a learner facing an instance drawn from this prior must find a Bernoulli arm
+    of mean ``1/2 + eps`` among ``prod A_i`` arms of mean ``1/2``, the construction behind
+    the ``Omega(sqrt(K prod A_i))`` regret lower bound without support shift (THEORY.md
+    section 4; the bound takes ``eps ~ sqrt(prod A_i / K)``; at a fixed ``eps`` the
+    achievable regret is gap-dependent, of order ``prod A_i log(K) / eps``).
+
+    Exact robust values: under a TV ball of radius ``sigma <= 1/2`` the adversary moves
+    ``sigma`` of mass from GOOD to FAIL, so the robust value of a joint action is
+    ``p(a) - sigma``; differences between joint actions are those of the nominal game.
+    A policy that plays every player's actions uniformly and independently has robust
+    CCE (and Nash) gap ``eps (max_i A_i - 1) / prod_i A_i`` in every episode, whatever
+    ``a*`` is: the player with the most actions gains ``eps / prod_{j != i} A_j -
+    eps / prod_j A_j`` by always playing its part of ``a*``. Uniform play therefore has
+    regret linear in ``K``. (A joint action that differs from ``a*`` in at least two
+    players' actions is also an equilibrium, with gap 0: team games have bad equilibria.)
+
+    Parameters
+    ----------
+    n_actions : sequence of int, default (2, 2)
+        Per-player action counts (at least 2 joint actions).
+    eps : float, default 0.2
+        Advantage of the good joint action, in ``(0, 1/2]``.
+    good : sequence of int, optional
+        The good joint action ``a*`` (per-player actions); default: drawn from ``rng``.
+    rng : None, int or numpy.random.Generator
+        Draws ``a*`` when ``good`` is None (through :func:`numpy.random.default_rng`).
+    name : str, optional
+        Default ``"hidden action (eps=..., a*=...)"``.
+    """
+    if np.ndim(n_actions) == 0:
+        raise TypeError("n_actions must be a sequence of per-player action counts, e.g. (2, 2)")
+    acts = tuple(check_positive_int(a, f"n_actions[{i}]") for i, a in enumerate(n_actions))
+    if len(acts) == 0 or int(np.prod(acts)) < 2:
+        raise ValueError(f"n_actions must allow at least 2 joint actions, got {acts}")
+    if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not 0.0 < float(eps) <= 0.5:
+        raise ValueError(f"eps must be a real number in (0, 1/2], got {eps!r}")
+    eps = float(eps)
+    if good is None:
+        flat = int(np.random.default_rng(rng).integers(int(np.prod(acts))))
+        good = tuple(int(a) for a in np.unravel_index(flat, acts))
+    else:
+        if np.ndim(good) != 1 or len(good) != len(acts):
+            raise ValueError(f"good must list one action per player ({len(acts)}), got {good!r}")
+        good = tuple(int(g) for g in good)
+        for i, (g, m) in enumerate(zip(good, acts)):
+            if not 0 <= g < m:
+                raise ValueError(f"good[{i}]={g} is out of range for player {i} with {m} actions")
+    n = len(acts)
+    p = np.full(acts, 0.5)
+    p[good] += eps
+    first = np.zeros(acts + (3,))
+    first[..., 1] = p
+    first[..., 2] = 1.0 - p
+    rewards_next = np.zeros((3, n))
+    rewards_next[1] = 1.0
+    return _two_step_game(first, rewards_next, acts,
+                          name or f"hidden action (eps={eps:g}, a*={good})")
+
+
+MIXED_DEFAULT = ((0.8, 0.3), (0.4, 0.6))
+
+
+def mixed_fail_state_game(win=MIXED_DEFAULT, fail_prob: float = 0.1, *, name: str | None = None) -> MarkovGame:
+    """Two-player constant-sum game with a fail state and a mixed robust equilibrium.
+
+    States ``START = 0``, ``WIN_1 = 1``, ``WIN_2 = 2``, ``FAIL = 3``; horizon ``H = 2``. At
+    ``h = 0`` the joint action ``a`` at START moves to WIN_1 with probability
+    ``(1 - f) m(a)``, to WIN_2 with probability ``(1 - f)(1 - m(a))`` and to FAIL with
+    probability ``f = fail_prob``, where ``m = win`` (an ``A_1 x A_2`` matrix in [0, 1]).
+    At ``h = 1`` WIN_1 pays ``(1, 0)``, WIN_2 pays ``(0, 1)``, FAIL pays ``(0, 0)``; all
+    three are absorbing. Rewards sum to 1 on the regular states (constant-sum) and FAIL
+    has value 0 for both players, the fail-state condition of the TV regret bound.
+
+    Exact robust values: under TV balls of radius ``sigma <= (1 - f) min_a min(m(a),
+    1 - m(a))`` each player's adversary moves ``sigma`` of mass from that player's WIN
+    state to FAIL, so the robust values of a joint action are ``(1 - f) m(a) - sigma``
+    and ``(1 - f)(1 - m(a)) - sigma``: the robust game is a constant-sum game with the
+    equilibria of the matrix game ``m``. The default
+    ``m = [[0.8, 0.3], [0.4, 0.6]]`` has no saddle point (max-min 0.4 < min-max 0.6); its
+    unique equilibrium is mixed, player 1 plays action 0 with probability
+    ``(m_11 - m_10) / (m_00 - m_01 - m_10 + m_11) = 2/7`` and player 2 plays action 0
+    with probability ``(m_11 - m_01) / (m_00 - m_01 - m_10 + m_11) = 3/7``. An estimated
+    kernel moves these probabilities continuously, so a learner's policy is never exactly
+    the equilibrium and its gap shrinks like the estimation error (the regime in which
+    regret grows like ``sqrt(K)`` on a fixed game); uniform play is not an equilibrium,
+    so its gap is a positive constant.
+
+    Parameters
+    ----------
+    win : array_like, shape (A_1, A_2)
+        ``m(a)``: probability that player 1 wins given that the game does not fail.
+    fail_prob : float, default 0.1
+        ``f`` in ``(0, 1)``.
+    name : str, optional
+    """
+    m = np.asarray(win, dtype=float)
+    if m.ndim != 2 or min(m.shape) < 1:
+        raise ValueError(f"win must be a 2-d matrix (A_1 x A_2), got shape {m.shape}")
+    check_in_range(m, "win", 0.0, 1.0, why="it is a probability")
+    f = check_radius(fail_prob, "fail_prob", upper=1.0)
+    if not 0.0 < f < 1.0:
+        raise ValueError(f"fail_prob must lie in (0, 1), got {f}")
+    first = np.zeros(m.shape + (4,))
+    first[..., 1] = (1.0 - f) * m
+    first[..., 2] = (1.0 - f) * (1.0 - m)
+    first[..., 3] = f
+    rewards_next = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 0.0]])
+    return _two_step_game(first, rewards_next, m.shape, name or "mixed fail-state game")
 
 
 def game_catalog() -> dict:
