@@ -69,21 +69,14 @@ def make_game(spec: dict, rng):
                                           length=spec.get("length", 3), horizon=spec.get("horizon"))
         return reverse_actions(game) if spec.get("reverse_actions") else game
     if kind == "hidden_action":
-        return _games().hidden_action_game(tuple(spec["n_actions"]), spec["eps"], rng=rng)
+        return rg.hidden_action_game(tuple(spec["n_actions"]), spec["eps"], rng=rng)
     if kind == "mixed_fail_state":
-        return _games().mixed_fail_state_game(spec.get("win", _games().MIXED_DEFAULT),
-                                              fail_prob=spec.get("fail_prob", 0.1))
+        kwargs = {k: spec[k] for k in ("win", "fail_prob") if k in spec}
+        return rg.mixed_fail_state_game(**kwargs)
     if kind == "chute":
         kwargs = {k: v for k, v in spec.items() if k not in ("kind", "group")}
         return rg.chute_mapping_game(**kwargs, rng=0).as_markov_game(spec.get("group"))
     raise ValueError(f"unknown game kind {kind!r}")
-
-
-def _games():
-    """The module of the regret benchmark games (hidden-action and mixed fail-state games)."""
-    from robustgames.games import _benchmark_games
-
-    return _benchmark_games
 
 
 def reverse_actions(game):

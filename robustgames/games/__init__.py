@@ -5,7 +5,13 @@ for regret experiments (fail state, support shift), a two-robot intersection gam
 the chute-mapping game of DRMARL.
 """
 
-from ._benchmark_games import fail_state_game, game_catalog, support_shift_game
+from ._benchmark_games import (
+    fail_state_game,
+    game_catalog,
+    hidden_action_game,
+    mixed_fail_state_game,
+    support_shift_game,
+)
 from ._chute import ChuteGame, chute_mapping_game
 from ._coordination import intersection_game, intersection_index, intersection_state
 from ._joint import deterministic_policy, joint_actions, joint_index, marginal, product_policy
@@ -37,6 +43,8 @@ __all__ = [
     "climbing_game",
     "penalty_game",
     "fail_state_game",
+    "hidden_action_game",
+    "mixed_fail_state_game",
     "support_shift_game",
     "intersection_game",
     "intersection_state",

@@ -165,7 +165,8 @@ def bar_step(h, Sb, Phat, N, R, span, tv_radius, c_b, iota, bernstein, n_actions
     ``Qbar_h(s, .)`` by :func:`relabelled_stage` with the uniforms ``tie_u[h, s]`` (ties
     broken at random); a state whose payoff rows are bit-identical to the previous call's
     keeps its previous policy (an equilibrium of the same payoffs). Fills ``pi[h]`` and
-    ``Vbar[h]``; returns the number of ``(s, a, i)`` whose ``Qbar`` sits at its cap.
+    ``Vbar[h]``; returns the number of VISITED ``(s, a, i)`` whose bonus puts ``Qbar`` at its
+    cap (unvisited pairs sit at the cap by construction and are not counted).
     """
     H = Qbar.shape[0]
     SA = Qbar.shape[1]
@@ -185,7 +186,6 @@ def bar_step(h, Sb, Phat, N, R, span, tv_radius, c_b, iota, bernstein, n_actions
         for r in range(SA):
             if N[h, r] == 0.0:
                 Qbar[h, r, i] = cap
-                capped += 1
                 continue
             b = bonus(h, r, i, Phat, N, Vbar, span, c_b, iota, bernstein)
             qb = R[h, r, i] + Sb[r, i] + b
@@ -257,7 +257,7 @@ def plan(Phat, N, R, codes, radii, span, tv_radius, c_b, iota, bernstein, n_acti
     rows' last log inverse temperatures (optimistic, pessimistic), warm starts for the
     next episode (see :func:`support_row_from`). ``tie_u (H, S, n, max A_i)``: uniforms
     that break ties of the stage games (:func:`relabelled_stage`). Returns the number of
-    ``(h, s, a, i)`` whose ``Qbar`` sits at its cap.
+    visited ``(h, s, a, i)`` whose ``Qbar`` sits at its cap.
     """
     capped = 0
     H = Qbar.shape[0]

@@ -91,8 +91,10 @@ def learn(game, learner, episodes, *, rng=None, U=None, progress=False, keep_pol
         exact robust value of ``pi^k`` and of each player's best deviation at ``initial``;
         ``optimistic (K, n)`` and ``pessimistic (K, n)``: the learner's ``mu.Vbar_{i,0}``
         and ``mu.Vlow_{i,0}`` (NaN for learners without them); ``saturated_fraction (K,)``:
-        fraction of the learner's ``Qbar`` entries ``(h, s, a, i)`` at their cap (unvisited
-        pairs included; NaN for non-planning learners); ``episodes``; ``learner`` (a dict
+        fraction of the learner's ``Qbar`` entries ``(h, s, a, i)`` of VISITED pairs that the
+        bonus puts at their cap (1 before any visit; unvisited pairs, at the cap by
+        construction, are not counted: unreachable pairs would never leave it; NaN for
+        non-planning learners); ``episodes``; ``learner`` (a dict
         describing it); ``U`` (repr of the objective); ``kind``; ``seconds``; ``policies``
         if asked.
     """
@@ -190,8 +192,8 @@ def learn(game, learner, episodes, *, rng=None, U=None, progress=False, keep_pol
             bar.close()
     seconds = time.perf_counter() - t0
     if warn and state.observes and saturated[-1] > 0.5:
-        warnings.warn(f"{type(learner).__name__}: {100 * saturated[-1]:.0f}% of the optimistic values still sit at "
-                      f"their cap after {Kep} episodes (the bonus dominates; regret is then close to that of "
+        warnings.warn(f"{type(learner).__name__}: {100 * saturated[-1]:.0f}% of the optimistic values of visited "
+                      f"pairs still sit at their cap after {Kep} episodes (the bonus dominates; regret is then close to that of "
                       "uninformed play). Run more episodes or lower c_b (a heuristic: c_b < 1 certifies nothing); "
                       "see docs/theory.md section 4.", SaturationWarning, stacklevel=2)
     out = Result(

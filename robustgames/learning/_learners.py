@@ -133,7 +133,7 @@ class _Planner:
         self.Tl = np.full((H, SA, n), np.nan)
         self.work = np.zeros(SA)
         self.low = low
-        self.saturated = math.nan  # fraction of Qbar entries at their cap, last plan
+        self.saturated = math.nan  # fraction of visited Qbar entries at their cap, last plan
 
     def plan(self):
         tie_u = self.tie_rng.random((self.H, self.S, self.n, int(self.n_actions.max())))
@@ -159,7 +159,8 @@ class _Planner:
                         self.Sl[:, i] = self.work
                     K.low_step(h, self.Sl, self.Phat, self.N, self.Rhat, self.span, self.c_b, self.iota,
                                self.bernstein, self.Qlow, self.Vbar, self.Vlow, self.pi)
-        self.saturated = capped / self.Qbar.size
+        visited = int(np.count_nonzero(self.N)) * self.n
+        self.saturated = capped / visited if visited else 1.0
         # floored like the gap: max(0, max_i mu.(BR_i - V_i)) <= max(0, max_i mu.(Vbar_i - Vlow_i))
         cert = max(0.0, float(np.max(self.mu @ (self.Vbar[0] - self.Vlow[0]).T))) if self.low else math.nan
         return self.pi, cert
