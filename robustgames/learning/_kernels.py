@@ -165,8 +165,9 @@ def bar_step(h, Sb, Phat, N, R, span, tv_radius, c_b, iota, bernstein, n_actions
     ``Qbar_h(s, .)`` by :func:`relabelled_stage` with the uniforms ``tie_u[h, s]`` (ties
     broken at random); a state whose payoff rows are bit-identical to the previous call's
     keeps its previous policy (an equilibrium of the same payoffs). Fills ``pi[h]`` and
-    ``Vbar[h]``; returns the number of VISITED ``(s, a, i)`` whose bonus puts ``Qbar`` at its
-    cap (unvisited pairs sit at the cap by construction and are not counted).
+    ``Vbar[h]``; returns the number of VISITED ``(s, a, i)`` with a bonus (``span[h, i] > 0``)
+    whose ``Qbar`` sits at its cap (unvisited pairs sit there by construction and are not
+    counted).
     """
     H = Qbar.shape[0]
     SA = Qbar.shape[1]
@@ -193,7 +194,8 @@ def bar_step(h, Sb, Phat, N, R, span, tv_radius, c_b, iota, bernstein, n_actions
                 Qbar[h, r, i] = qb
             else:
                 Qbar[h, r, i] = cap
-                capped += 1
+                if span[h, i] > 0.0:
+                    capped += 1
     jperm = np.empty(A, dtype=np.int64)
     Qp = np.empty((A, n))
     x = np.empty(A)

@@ -91,10 +91,10 @@ def learn(game, learner, episodes, *, rng=None, U=None, progress=False, keep_pol
         exact robust value of ``pi^k`` and of each player's best deviation at ``initial``;
         ``optimistic (K, n)`` and ``pessimistic (K, n)``: the learner's ``mu.Vbar_{i,0}``
         and ``mu.Vlow_{i,0}`` (NaN for learners without them); ``saturated_fraction (K,)``:
-        fraction of the learner's ``Qbar`` entries ``(h, s, a, i)`` of VISITED pairs that the
-        bonus puts at their cap (1 before any visit; unvisited pairs, at the cap by
-        construction, are not counted: unreachable pairs would never leave it; NaN for
-        non-planning learners); ``episodes``; ``learner`` (a dict
+        fraction of the learner's ``Qbar`` entries ``(h, s, a, i)`` of VISITED pairs at steps
+        with a bonus (``h < H - 1``) that sit at their cap (1 before any visit; unvisited
+        pairs, at the cap by construction, are not counted: unreachable pairs would never
+        leave it; NaN for non-planning learners); ``episodes``; ``learner`` (a dict
         describing it); ``U`` (repr of the objective); ``kind``; ``seconds``; ``policies``
         if asked.
     """

@@ -159,7 +159,9 @@ class _Planner:
                         self.Sl[:, i] = self.work
                     K.low_step(h, self.Sl, self.Phat, self.N, self.Rhat, self.span, self.c_b, self.iota,
                                self.bernstein, self.Qlow, self.Vbar, self.Vlow, self.pi)
-        visited = int(np.count_nonzero(self.N)) * self.n
+        # pairs that carry a bonus: visited, at steps with a positive span bound (the last
+        # step's backup is exact, its Qbar never sits at the cap through the bonus)
+        visited = int(np.sum(np.count_nonzero(self.N, axis=1)[:, None] * (self.span > 0)))
         self.saturated = capped / visited if visited else 1.0
         # floored like the gap: max(0, max_i mu.(BR_i - V_i)) <= max(0, max_i mu.(Vbar_i - Vlow_i))
         cert = max(0.0, float(np.max(self.mu @ (self.Vbar[0] - self.Vlow[0]).T))) if self.low else math.nan
