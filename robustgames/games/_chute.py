@@ -45,6 +45,14 @@ Model
   (throughput rewarded, recirculation penalised with weight ``rho``). Every table is an
   exact expectation: the multinomial outcomes of ``X`` are enumerated (``binom(V+N-1,
   N-1)`` of them), so ``r_g(s, a)`` and ``P_g(s' | s, a)`` carry no sampling error.
+* **Random volume** (optional, ``volume_pmf``; default: ``V`` is fixed): the volume
+  of each step is drawn i.i.d. from ``P(V_t = v) = volume_pmf[v]`` and then split by
+  ``X ~ Mult(V_t, p_g)``; the outcomes of every volume are enumerated, so the tables
+  stay exact (``P_g(x) = volume_pmf[sum x] Mult(x; sum x, p_g)``). The reward keeps the
+  normaliser ``L_max`` of the nominal ``volume`` (the same reward function of sorted and
+  recirculated packages as the fixed-volume game, so values are comparable across
+  volume distributions); a drawn volume above ``volume`` can then take it outside
+  ``[0, 1]``. Used to evaluate policies trained at a constant volume under volume noise.
 * Metrics: recirculation rate = recirculation events / inducted packages over the day
   (in variant ``"b"`` a package that recirculates twice counts twice, so the rate can
   exceed 100% when backlog builds up); throughput = sorted packages per day.
@@ -80,17 +88,19 @@ def multinomial_outcomes(volume: int, n: int) -> np.ndarray:
 def multinomial_pmf(outcomes: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
     """Exact multinomial probabilities of ``outcomes`` (O, n) under each row of ``probabilities`` (m, n)."""
     outcomes = np.asarray(outcomes)
-    volume = int(outcomes[0].sum())
-    logcoef = math.lgamma(volume + 1) - np.array(
-        [sum(math.lgamma(int(x) + 1) for x in row) for row in outcomes]
-    )
+    # rows may have different totals (a volume distribution): each row's own multinomial coefficient
+    logcoef = np.array([math.lgamma(int(row.sum()) + 1) - sum(math.lgamma(int(x) + 1) for x in row)
+                        for row in outcomes])
     p = np.atleast_2d(np.asarray(probabilities, dtype=np.float64))
     with np.errstate(divide="ignore", invalid="ignore"):
         logp = np.log(p)  # -inf where p == 0
         # x * log p with the convention 0 * log 0 = 0
         terms = np.where(outcomes[None, :, :] > 0, outcomes[None, :, :] * logp[:, None, :], 0.0)
     pmf = np.exp(logcoef[None, :] + terms.sum(axis=2))
-    return pmf / pmf.sum(axis=1, keepdims=True)
+    totals = outcomes.sum(axis=1)
+    if (totals == totals[0]).all():
+        return pmf / pmf.sum(axis=1, keepdims=True)
+    return pmf  # exact per-volume multinomial probabilities (each volume's block sums to 1)
 
 
 def simulate_history(n_destinations: int, n_days: int, model: str, rng) -> np.ndarray:
@@ -157,7 +167,8 @@ class ChuteGame:
     """
 
     def __init__(self, *, n_destinations, n_chutes, capacity, volume, steps, max_new, n_levels,
-                 variant, rho, groups, group_weights, history, history_labels, initial_chutes=0):
+                 variant, rho, groups, group_weights, history, history_labels, initial_chutes=0,
+                 volume_pmf=None):
         self.n_destinations = N = n_destinations
         self.n_chutes = n_chutes
         self.capacity = capacity
@@ -186,8 +197,11 @@ class ChuteGame:
         self.n_joint_actions = A = len(self.joint)
         self.feasible = (self.chutes.sum(1)[:, None] + self.joint.sum(1)[None, :]) <= n_chutes
 
-        self.outcomes = multinomial_outcomes(volume, N)
-        self.outcome_pmf = multinomial_pmf(self.outcomes, groups)
+        # volume distribution: {v: P(V_t = v)}; the default is the point mass at ``volume``
+        self.volume_pmf = {int(volume): 1.0} if volume_pmf is None else dict(volume_pmf)
+        self.mean_volume = float(sum(v * p for v, p in self.volume_pmf.items()))
+        self.outcomes = np.concatenate([multinomial_outcomes(v, N) for v in self.volume_pmf])
+        self.outcome_pmf = self._outcome_pmf(groups)
         O = len(self.outcomes)
         nxt = np.empty((S, A, O), dtype=np.int64)
         rew = np.empty((S, A, O))
@@ -254,6 +268,15 @@ class ChuteGame:
             raise ValueError(f"state={state} is out of range for {self.n_states} states")
         return self.chutes[state].copy(), self.levels[state].copy()
 
+    def _outcome_pmf(self, probabilities) -> np.ndarray:
+        """``P(X = x)`` of every outcome row under each destination mix: ``volume_pmf[sum x]`` times
+        the multinomial probability of ``x`` (the volumes' blocks weighted by their probabilities)."""
+        pmf = multinomial_pmf(self.outcomes, probabilities)
+        if len(self.volume_pmf) == 1:
+            return pmf
+        weight = np.array([self.volume_pmf[int(t)] for t in self.outcomes.sum(axis=1)])
+        return pmf * weight[None, :]
+
     @property
     def n_groups(self) -> int:
         return len(self.groups)
@@ -305,7 +328,7 @@ class ChuteGame:
 
     def sample_mix_outcomes(self, probabilities, size, rng) -> np.ndarray:
         """Outcome indices of ``size`` multinomial draws under destination mix ``probabilities``."""
-        pmf = multinomial_pmf(self.outcomes, np.asarray(probabilities))[0]
+        pmf = self._outcome_pmf(np.asarray(probabilities))[0]
         return np.random.default_rng(rng).choice(len(pmf), size=size, p=pmf)
 
     def __repr__(self) -> str:
@@ -319,7 +342,7 @@ class ChuteGame:
 def chute_mapping_game(n_destinations: int = 2, n_chutes: int = 5, capacity: int = 2, volume: int = 8,
                        steps: int = 4, n_groups: int = 9, variant: str = "a", *, max_new: int = 1,
                        n_levels: int = 3, initial_chutes: int = 1, rho: float = 1.0, n_days: int = 365, history: str = "dirichlet",
-                       groups=None, rng=None) -> ChuteGame:
+                       groups=None, volume_pmf=None, rng=None) -> ChuteGame:
     """Build the chute-mapping game of DRMARL (arXiv 2503.09755) with exact tables.
 
     Parameters
@@ -352,6 +375,12 @@ def chute_mapping_game(n_destinations: int = 2, n_chutes: int = 5, capacity: int
     groups : array_like, optional
         Give the group mixes ``(m, N)`` directly instead (``n_groups`` is then ignored;
         cluster weights are uniform).
+    volume_pmf : mapping, optional
+        ``{v: P(V_t = v)}``: draw each step's volume i.i.d. from this distribution
+        (non-negative integer volumes, probabilities summing to 1) instead of the
+        constant ``volume``; ``volume`` still fixes the reward normaliser and the
+        recirculation rate uses the mean volume (module docstring). Default: ``None``
+        (constant ``volume``). Does not consume ``rng`` (same groups as without it).
     rng : seed or Generator
         Seeds the history and the clustering.
 
@@ -371,6 +400,20 @@ def chute_mapping_game(n_destinations: int = 2, n_chutes: int = 5, capacity: int
     c0 = check_positive_int(initial_chutes, "initial_chutes", minimum=0)
     if N * c0 > C:
         raise ValueError(f"initial_chutes={c0} for {N} destinations exceeds n_chutes={C}")
+    if volume_pmf is not None:
+        if not hasattr(volume_pmf, "items"):
+            raise TypeError(f"volume_pmf must be a mapping {{volume: probability}}, got {type(volume_pmf).__name__}")
+        vp = {}
+        for v, p in volume_pmf.items():
+            if isinstance(v, bool) or not isinstance(v, (numbers.Integral,)) or v < 0:
+                raise ValueError(f"volume_pmf keys must be non-negative integers, got {v!r}")
+            if isinstance(p, bool) or not isinstance(p, numbers.Real) or not np.isfinite(p) or p < 0:
+                raise ValueError(f"volume_pmf probabilities must be finite and non-negative, got {p!r} for volume {v}")
+            if p > 0:
+                vp[int(v)] = float(p)
+        if not vp or abs(sum(vp.values()) - 1.0) > 1e-9:
+            raise ValueError(f"volume_pmf probabilities must sum to 1, got {sum(vp.values())!r}")
+        volume_pmf = dict(sorted(vp.items()))
     if isinstance(rho, bool) or not (isinstance(rho, numbers.Real) and np.isfinite(rho) and rho >= 0):
         raise ValueError(f"rho must be a finite non-negative number, got {rho!r}")
     rng = np.random.default_rng(rng)
@@ -388,4 +431,4 @@ def chute_mapping_game(n_destinations: int = 2, n_chutes: int = 5, capacity: int
         mixes, labels = G.copy(), np.arange(len(G))
     return ChuteGame(n_destinations=N, n_chutes=C, capacity=kappa, volume=V, steps=T, max_new=max_new,
                      n_levels=n_levels, variant=variant, rho=rho, groups=G, group_weights=w,
-                     history=mixes, history_labels=labels, initial_chutes=c0)
+                     history=mixes, history_labels=labels, initial_chutes=c0, volume_pmf=volume_pmf)

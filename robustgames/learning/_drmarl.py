@@ -34,9 +34,15 @@ policy can be scored exactly against the group-DRO dynamic program
     joint state and the feasible joint actions, updated by
     ``Q(t, s, a) += alpha (y - Q(t, s, a))``; the greedy action is the feasible argmax
     (the integer program is then unnecessary). Same exploration, same targets.
-  - ``target="expected"``: the expectation of the approximate target over ``s'``,
-    ``y = r_g(s, a) + sum_s' P_g(s' | s, a) V_{t+1}(s')`` with the mode's group ``g``
-    (removes the sampling noise of ``s'`` but keeps the approximation (32));
+  - ``target="expected"``: the conditional expectation of the approximate target given
+    ``(t, s, a)``, over ``s'`` and over the mode's random group:
+    ``y = sum_g w_g [r_g(s, a) + sum_s' P_g(s' | s, a) V_{t+1}(s')]`` with ``w`` the
+    historical shares (``"nominal"``), uniform (``"random"``) or the point mass on the
+    mode's group (the other modes). It removes the sampling noise (so a tabular learner
+    converges like asynchronous dynamic programming) but keeps the approximation (32);
+    the rollout still samples the group and ``s'`` as the mode does. With
+    ``mode="nominal"`` and group-free transitions (variant ``"a"``) its fixed point is the
+    nominal optimum (the dynamic program on the mixture tables);
   - ``target="rectangular"`` (``mode="exhaustive"`` only): the exact (s, a)-rectangular
     DR target ``y = min_g [r_g(s, a) + sum_s' P_g(s' | s, a) V_{t+1}(s')]`` (the worst
     group of the *whole* target, DRMARL eq. (12) with group-dependent kernels; the backup
@@ -200,10 +206,10 @@ def greedy_joint_policy(game, qtab, ip: str = "enumerate") -> np.ndarray:
 # ---------------------------------------------------------------------------------------
 # learners
 # ---------------------------------------------------------------------------------------
-def train_vdn(game, mode: str = "nominal", *, episodes: int = 3000, alpha: float = 0.1,
+def train_vdn(game, mode: str = "nominal", *, episodes: int = 3000, alpha=0.1,
               epsilon: tuple = (1.0, 0.05), group: int | None = None, predictor=None,
               ip: str = "enumerate", factorisation: str = "vdn", target: str = "approximate",
-              rng=None) -> Result:
+              omega: float = 0.6, rng=None) -> Result:
     """Train a tabular VDN team on the chute game (module docstring for the modes).
 
     Parameters
@@ -212,8 +218,17 @@ def train_vdn(game, mode: str = "nominal", *, episodes: int = 3000, alpha: float
     mode : {"nominal", "exhaustive", "cb", "random", "group"}
     episodes : int
         Days of ``T`` steps.
-    alpha : float
-        Step size of the update.
+    alpha : float or "decay"
+        Step size of the update: a constant in ``(0, 1]``, or ``"decay"``: the
+        Robbins-Monro schedule ``alpha_n = 1 / (1 + n)**omega`` with ``n`` the number of
+        earlier updates of the entry (VDN: of each local entry ``(i, t, s_i, a_i)``;
+        joint table: of ``(t, s, a)``). With ``omega`` in ``(1/2, 1]``, ``sum alpha_n =
+        inf`` and ``sum alpha_n**2 < inf`` (the stochastic-approximation conditions under
+        which tabular Q-learning converges, Jaakkola, Jordan & Singh 1994; polynomial
+        steps: Even-Dar & Mansour 2003); a constant step keeps a noise floor of order
+        ``alpha`` times the target's variance.
+    omega : float
+        Exponent of ``alpha="decay"`` (default 0.6), in ``(1/2, 1]``.
     epsilon : (float, float)
         Exploration rate, decayed linearly from the first to the second value over the
         first 80% of the episodes.
@@ -229,7 +244,8 @@ def train_vdn(game, mode: str = "nominal", *, episodes: int = 3000, alpha: float
         without the factorisation; module docstring).
     target : {"approximate", "expected", "rectangular"}
         ``"approximate"``: ``r_g(s, a) + V_{t+1}(s')``, ``s' ~ P_g`` (paper eq. (32));
-        ``"expected"``: ``r_g(s, a) + P_g(.|s, a) . V_{t+1}``; ``"rectangular"`` (mode
+        ``"expected"``: ``sum_g w_g [r_g(s, a) + P_g(.|s, a) . V_{t+1}]``, ``w`` the
+        mode's group distribution (module docstring); ``"rectangular"`` (mode
         ``"exhaustive"`` only): ``min_g [r_g(s, a) + P_g(.|s, a) . V_{t+1}]``, the exact
         group-DRO target. ``V_{t+1}(s') = max_{a' feasible} Q(t+1, s', a')``, 0 after
         the last step.
@@ -250,6 +266,13 @@ def train_vdn(game, mode: str = "nominal", *, episodes: int = 3000, alpha: float
     if target == "rectangular" and mode != "exhaustive":
         raise ValueError(f"target='rectangular' needs mode='exhaustive' (the worst group of the whole target), got mode={mode!r}")
     episodes = check_positive_int(episodes, "episodes")
+    decay = isinstance(alpha, str)
+    if decay:
+        check_choice(alpha, "alpha", ("decay",))
+        if not (isinstance(omega, (int, float)) and 0.5 < float(omega) <= 1.0):
+            raise ValueError(f"omega must lie in (1/2, 1] for alpha='decay', got {omega!r}")
+    elif isinstance(alpha, bool) or not (isinstance(alpha, (int, float, np.floating)) and 0.0 < float(alpha) <= 1.0):
+        raise ValueError(f"alpha must be a number in (0, 1] or 'decay', got {alpha!r}")
     if mode == "group" and (group is None or not 0 <= int(group) < game.n_groups):
         raise ValueError(f"group must be a group index in [0, {game.n_groups}) for mode='group', got {group}")
     if mode == "cb":
@@ -273,6 +296,7 @@ def train_vdn(game, mode: str = "nominal", *, episodes: int = 3000, alpha: float
         qtab = np.zeros((N, T, (game.n_chutes + 1) * game.n_levels, K))
         greedy = _Greedy(game, ip)
         loc = greedy.loc
+    visits = np.zeros(qtab.shape, dtype=np.int64)  # updates per entry (for alpha="decay")
     cdf = np.cumsum(game.outcome_pmf, axis=1)
     pmf = game.outcome_pmf
     r_all = game.rewards
@@ -326,17 +350,27 @@ def train_vdn(game, mode: str = "nominal", *, episodes: int = 3000, alpha: float
                 totals = r_all[:, s, a] + continuation(t, s, a)
                 if target == "rectangular":
                     g = int(np.argmin(totals))
-                y = totals[g]
+                    y = totals[g]
+                elif mode == "nominal":  # expectation over the day's group too (historical shares)
+                    y = float(game.group_weights @ totals)
+                elif mode == "random":  # expectation over the uniform group
+                    y = float(totals.mean())
+                else:
+                    y = totals[g]
                 o = min(int(np.searchsorted(cdf[g], rng.random(), side="right")), cdf.shape[1] - 1)
                 s2 = game.outcome_next[s, a, o]
             steps += 1
             if joint_tab:
-                qtab[t, s, a] += alpha * (y - qtab[t, s, a])
+                step = (1.0 + visits[t, s, a]) ** -omega if decay else alpha
+                visits[t, s, a] += 1
+                qtab[t, s, a] += step * (y - qtab[t, s, a])
             else:
                 ja = game.joint[a]
                 li = loc[s]
                 delta = y - qtab[ar, t, li, ja].sum()
-                qtab[ar, t, li, ja] += alpha * delta
+                step = (1.0 + visits[ar, t, li, ja]) ** -omega if decay else alpha
+                visits[ar, t, li, ja] += 1
+                qtab[ar, t, li, ja] += step * delta
             s = s2
     wall = time.perf_counter() - start
     if joint_tab:
@@ -403,9 +437,13 @@ def cb_accuracy(game, q_cb, counts=None, tol: float = 1e-12) -> Result:
     Returns
     -------
     Result
-        ``accuracy`` (all feasible (s, a)), ``accuracy_visited`` (those the CB saw, when
-        ``counts`` is given), ``mean_reward_lost``, ``max_reward_lost``,
-        ``mean_relative_loss`` (lost / min reward, where positive).
+        ``accuracy`` (all feasible (s, a); an unvisited pair has ``Q_CB = 0`` for every
+        group and predicts group 0), ``mean_reward_lost``, ``max_reward_lost``,
+        ``mean_relative_loss`` (lost / min reward, where positive); when ``counts`` is
+        given, also over the pairs the CB visited: ``accuracy_visited``,
+        ``share_visited``, ``mean_reward_lost_visited``, ``max_reward_lost_visited`` and
+        ``weighted_reward_lost`` (weighted by the visit counts: the expected cost of a
+        mistake per CB sample).
     """
     r = game.rewards
     pred = np.argmin(q_cb, axis=2)
@@ -419,9 +457,13 @@ def cb_accuracy(game, q_cb, counts=None, tol: float = 1e-12) -> Result:
     out = dict(accuracy=float(correct[F].mean()), mean_reward_lost=float(lost[F].mean()),
                max_reward_lost=float(lost[F].max()), mean_relative_loss=float(rel[F].mean()))
     if counts is not None:
-        seen = F & (np.asarray(counts).sum(axis=2) > 0)
+        visits = np.asarray(counts).sum(axis=2) * F
+        seen = visits > 0
         out["accuracy_visited"] = float(correct[seen].mean()) if seen.any() else float("nan")
         out["share_visited"] = float(seen.sum() / F.sum())
+        out["mean_reward_lost_visited"] = float(lost[seen].mean()) if seen.any() else float("nan")
+        out["max_reward_lost_visited"] = float(lost[seen].max()) if seen.any() else float("nan")
+        out["weighted_reward_lost"] = float((visits * lost).sum() / visits.sum()) if seen.any() else float("nan")
     return Result(**out)
 
 
@@ -433,8 +475,9 @@ def evaluate_joint_policy(game, policy) -> Result:
     Returns
     -------
     Result
-        ``recirculation_rate`` (m,) recirculation events / inducted packages (can exceed 1 in
-        variant b, where a returned package can recirculate again); ``throughput`` (m,)
+        ``recirculation_rate`` (m,) recirculation events / expected inducted packages
+        (mean volume times ``T``; can exceed 1 in variant b, where a returned package can
+        recirculate again); ``throughput`` (m,)
         sorted packages per day; ``value`` (m,) expected team return; ``robust_value``
         ((s, a)-rectangular group adversary, at the start state); ``predicted_value``
         (the policy's value under the paper's approximation (32): the group
@@ -458,5 +501,5 @@ def evaluate_joint_policy(game, policy) -> Result:
         a = pol[h]
         g = worst[s_idx, a]
         v = game.rewards[g, s_idx, a] + P[g, s_idx, a] @ v
-    return Result(recirculation_rate=rec / (game.volume * T), throughput=thr, value=val, robust_value=float(rob),
+    return Result(recirculation_rate=rec / (getattr(game, "mean_volume", game.volume) * T), throughput=thr, value=val, robust_value=float(rob),
                   predicted_value=float(v[s0]))
