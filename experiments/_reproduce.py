@@ -58,7 +58,9 @@ def chute_cell(config: dict, seed: np.random.SeedSequence) -> dict:
     """Run the chute experiment (in a scratch folder of the worker) and return its JSON."""
     from robustgames.experiments import chute
 
-    with tempfile.TemporaryDirectory() as tmp:
+    if config.get("part") == "seed":  # one seed of the study (aggregated by _export_chute)
+        return {"seed_json": strict_json(chute.run_seed(config["profile"], seed))}
+    with tempfile.TemporaryDirectory() as tmp:  # a legacy single-cell record
         path = Path(chute.run(config["profile"], tmp, seed=int(seed.entropy)))
         text = path.read_text()  # strict JSON (experiments/chute.py writes non-finite numbers as null)
     return {"chute_json": text, "file_name": path.name}
@@ -217,8 +219,12 @@ def main(full: bool = False, out="results", jobs=None, scheduler=None, only=None
     run_chute = _wanted("chute", only) and profile in ("quick", "full")
     if run_chute:
         if _has_module("robustgames.experiments.chute"):
-            cells.append(Cell("chute", {"experiment": "chute", "profile": profile}, 0, seed))
-            print("  chute: 1 cell (DRMARL chute mapping)", flush=True)
+            from robustgames.experiments.chute import PROFILES as CHUTE_PROFILES
+
+            n_chute = CHUTE_PROFILES[profile]["seeds"]
+            cells.extend(Cell("chute", {"experiment": "chute", "profile": profile, "part": "seed"}, k, seed)
+                         for k in range(n_chute))
+            print(f"  chute: {n_chute} cells (DRMARL chute mapping, one per seed)", flush=True)
         else:
             run_chute = False
             print("  chute skipped: robustgames.experiments.chute is not installed", flush=True)
@@ -283,7 +289,15 @@ def _run_and_draw(cells, store, data, figures, profile, seed, jobs, scheduler, p
 
 
 def _export_chute(store: ResultStore, data: Path, profile: str, seed: int):
-    """Write the stored chute payload as the chute experiment's own JSON file."""
+    """Write the stored chute payload as the chute experiment's own JSON file: the per-seed
+    cells aggregated (Table 1 with CIs), or a legacy single-cell record."""
+    from robustgames.experiments import chute
+
+    n_chute = chute.PROFILES[profile]["seeds"] if profile in chute.PROFILES else 0
+    seeds = [Cell("chute", {"experiment": "chute", "profile": profile, "part": "seed"}, k, seed) for k in range(n_chute)]
+    if seeds and all(store.has(c) for c in seeds):
+        per_seed = [json.loads(store.get(c)["values"]["seed_json"]) for c in seeds]
+        return chute.write(chute.aggregate(profile, per_seed, seed), data)
     cell = Cell("chute", {"experiment": "chute", "profile": profile}, 0, seed)
     if not store.has(cell):
         return None
