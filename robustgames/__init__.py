@@ -22,6 +22,9 @@ from .equilibria import (
     is_nash,
     nash,
     nash_gap,
+    rqe,
+    rqe_tractable,
+    rqe_utility,
     stage_equilibrium,
     zero_sum,
 )
@@ -42,8 +45,11 @@ from .games import (
     random_game,
     support_shift_game,
 )
+from .bridge import Tracker, assess, policy_from_callable, policy_from_q, to_pettingzoo
+from .factorization import dropped_term_shift, igm_report, target_fixed_point, team_robust_q
 from .learning import DRNVI, MORNAVI, OptimisticNashVI, SaturationWarning, UniformPolicy, learn
 from .planning import best_response, evaluate, gap, group_dro_solve, solve
+from .risk import c51_project, cvar, entropic_risk, mean_variance, return_distribution
 from .uncertainty import KL, TV, ChiSquare, Contamination, Group, UncertaintySet
 
 __all__ = [
@@ -96,4 +102,24 @@ __all__ = [
     "UniformPolicy",
     "learn",
     "SaturationWarning",
+    # risk measures and risk-averse equilibria
+    "entropic_risk",
+    "cvar",
+    "mean_variance",
+    "return_distribution",
+    "c51_project",
+    "rqe",
+    "rqe_utility",
+    "rqe_tractable",
+    # robust value factorisation (DrIGM)
+    "team_robust_q",
+    "igm_report",
+    "target_fixed_point",
+    "dropped_term_shift",
+    # bridge to deep MARL
+    "assess",
+    "policy_from_callable",
+    "policy_from_q",
+    "to_pettingzoo",
+    "Tracker",
 ]
