@@ -80,7 +80,7 @@ def numpy_tv(P: np.ndarray, v: np.ndarray, sigma: float) -> np.ndarray:
     Sort ``v`` in decreasing order; the states other than ``argmin v`` give up mass in that
     order until ``sigma`` is spent (``take = min(p, max(sigma - mass taken before, 0))``,
     from a cumulative sum over the sorted rows), and it moves to ``argmin v``. Saturated
-    rows (``sigma >= 1 - p0(argmin v)``) get ``min v`` exactly. THEORY.md section 2.
+    rows (``sigma >= 1 - p0(argmin v)``) get ``min v`` exactly. docs/theory.md section 2.
     """
     order = np.argsort(-v, kind="stable")
     head = order[:-1]

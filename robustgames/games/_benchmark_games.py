@@ -1,4 +1,4 @@
-"""Benchmark games for the regret experiments of MORNAVI (THEORY.md section 4).
+"""Benchmark games for the regret experiments of MORNAVI (docs/theory.md section 4).
 
 * :func:`fail_state_game`: a random game plus an absorbing, zero-reward FAIL state that
   every ``(h, s, a)`` reaches with positive nominal probability. Then ``min_s V_h(s) = 0``
@@ -128,8 +128,8 @@ def support_shift_game(
 
     * ``GOOD = 0`` (the start): reward 1 for every joint action; the nominal kernel
       stays in GOOD with probability 1 whatever the players do.
-    * ``HIDDEN = 1``: the nominal kernel gives it ZERO mass from every state and step,
-      so no nominal episode ever visits it, but a TV ball of radius ``sigma`` around
+    * ``HIDDEN = 1``: the nominal kernel gives it zero mass from GOOD at every step, so
+      no nominal episode (which starts at GOOD) ever visits it, but a TV ball of radius ``sigma`` around
       ``delta_GOOD`` contains ``(1 - sigma) delta_GOOD + sigma delta_HIDDEN``: an
       adversary can shift support there. At HIDDEN the joint action with flat index
       ``c = variant`` (C order, :func:`~robustgames.games.joint_index`) gives reward 1
@@ -145,12 +145,13 @@ def support_shift_game(
     episodes must use the same (data-dependent) policy at HIDDEN in both variants, so it
     pays a per-episode robust gap bounded away from 0 (for ``H >= 2``, ``sigma > 0``) on
     at least one of them: regret linear in ``K``. This is the mechanism of the lower
-    bound ``Omega(sigma K min(H, prod A_i))`` for TV with support shift (THEORY.md
+    bound ``Omega(sigma K min(H, prod A_i))`` for TV with support shift (docs/theory.md
     section 4; MORNAVI arXiv 2508.02948, Lu et al. arXiv 2404.03578); guessing ``c``
     among ``prod A_i`` joint actions is where ``prod A_i`` enters. The constants of the
     papers' construction are not reproduced; this is the simplest instance of it.
 
-    Note: under an (s,a)-rectangular TV ball a state that no nominal row reaches enters
+    Note: under an (s,a)-rectangular TV ball a state that no nominal row from a reachable
+    state reaches enters
     the robust Bellman backup only through the common term ``sigma * min_s V(s)``, the
     same for every ``(s, a)`` at a step. Hence the robust-optimal action at a
     nominally reachable state (e.g. at GOOD) can NEVER depend on what happens at such a
@@ -235,7 +236,7 @@ def hidden_action_game(n_actions=(2, 2), eps: float = 0.2, *, good=None, rng=Non
     ``good`` if given, else drawn uniformly from the ``prod A_i`` joint actions with
     ``rng``: a learner facing an instance drawn from this prior must find a Bernoulli arm
     of mean ``1/2 + eps`` among ``prod A_i`` arms of mean ``1/2``, the construction behind
-    the ``Omega(sqrt(K prod A_i))`` regret lower bound without support shift (THEORY.md
+    the ``Omega(sqrt(K prod A_i))`` regret lower bound without support shift (docs/theory.md
     section 4; the bound takes ``eps ~ sqrt(prod A_i / K)``; at a fixed ``eps`` the
     achievable regret is gap-dependent, of order ``prod A_i log(K) / eps``).
 

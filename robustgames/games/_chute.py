@@ -1,7 +1,7 @@
 """The dynamic chute-mapping game of DRMARL, small enough to solve exactly.
 
 A faithful, exactly solvable miniature of the sortation-centre problem of DRMARL
-(arXiv 2503.09755, section 2; THEORY.md section 5). The paper's simulator is proprietary;
+(arXiv 2503.09755, section 2; docs/theory.md section 5). The paper's simulator is proprietary;
 this model keeps its structure and makes every expectation exact.
 
 Model

@@ -1,6 +1,6 @@
 """Tabular DRMARL on the chute-mapping game: VDN learners and a contextual-bandit predictor.
 
-DRMARL (arXiv 2503.09755; THEORY.md section 5), made tabular so that every learned
+DRMARL (arXiv 2503.09755; docs/theory.md section 5), made tabular so that every learned
 policy can be scored exactly against the group-DRO dynamic program
 (:mod:`robustgames.planning._group_dro`).
 
