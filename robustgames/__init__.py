@@ -38,6 +38,7 @@ from .games import (
     mixed_fail_state_game,
     game_catalog,
     intersection_game,
+    rqe_grid_world,
     joint_actions,
     joint_index,
     marginal,
@@ -48,7 +49,7 @@ from .games import (
 from .bridge import Tracker, assess, policy_from_callable, policy_from_q, to_pettingzoo
 from .factorization import dropped_term_shift, igm_report, target_fixed_point, team_robust_q
 from .learning import DRNVI, MORNAVI, OptimisticNashVI, SaturationWarning, UniformPolicy, learn
-from .planning import best_response, evaluate, gap, group_dro_solve, solve
+from .planning import best_response, evaluate, gap, group_dro_solve, solve, solve_rqe
 from .risk import c51_project, cvar, entropic_risk, mean_variance, return_distribution
 from .uncertainty import KL, TV, ChiSquare, Contamination, Group, UncertaintySet
 
@@ -69,6 +70,7 @@ __all__ = [
     "mixed_fail_state_game",
     "support_shift_game",
     "intersection_game",
+    "rqe_grid_world",
     "ChuteGame",
     "chute_mapping_game",
     # uncertainty sets
@@ -111,6 +113,7 @@ __all__ = [
     "rqe",
     "rqe_utility",
     "rqe_tractable",
+    "solve_rqe",
     # robust value factorisation (DrIGM)
     "team_robust_q",
     "igm_report",

@@ -14,6 +14,7 @@ from ._benchmark_games import (
 )
 from ._chute import ChuteGame, chute_mapping_game
 from ._coordination import intersection_game, intersection_index, intersection_state
+from ._rqe_grid import RQE_GRID_MAP, RQE_GRID_MOVES, rqe_grid_cells, rqe_grid_world
 from ._joint import deterministic_policy, joint_actions, joint_index, marginal, product_policy
 from ._markov_game import MarkovGame
 from ._matrix import (
@@ -47,6 +48,10 @@ __all__ = [
     "mixed_fail_state_game",
     "support_shift_game",
     "intersection_game",
+    "rqe_grid_world",
+    "rqe_grid_cells",
+    "RQE_GRID_MAP",
+    "RQE_GRID_MOVES",
     "intersection_state",
     "intersection_index",
     "game_catalog",

@@ -11,6 +11,7 @@ from ._group_dro import (
     policy_value_per_group,
     robust_policy_values,
 )
+from ._rqe_markov import next_state_risk, solve_rqe
 from ._solve import solve
 
 __all__ = [
@@ -18,6 +19,8 @@ __all__ = [
     "best_response",
     "gap",
     "solve",
+    "solve_rqe",
+    "next_state_risk",
     "is_product_policy",
     "group_dro_backup",
     "group_dro_operator",
