@@ -38,6 +38,7 @@ from .games import (
     mixed_fail_state_game,
     game_catalog,
     intersection_game,
+    building_game,
     rqe_grid_world,
     joint_actions,
     joint_index,
@@ -47,7 +48,7 @@ from .games import (
     support_shift_game,
 )
 from .bridge import Tracker, assess, policy_from_callable, policy_from_q, to_pettingzoo
-from .factorization import dropped_term_shift, igm_report, target_fixed_point, team_robust_q
+from .factorization import dropped_term_shift, igm_report, target_fixed_point, team_robust_q, train_factored
 from .learning import DRNVI, MORNAVI, OptimisticNashVI, SaturationWarning, UniformPolicy, learn
 from .planning import best_response, evaluate, gap, group_dro_solve, solve, solve_rqe
 from .risk import c51_project, cvar, entropic_risk, mean_variance, return_distribution
@@ -70,6 +71,7 @@ __all__ = [
     "mixed_fail_state_game",
     "support_shift_game",
     "intersection_game",
+    "building_game",
     "rqe_grid_world",
     "ChuteGame",
     "chute_mapping_game",
@@ -119,6 +121,7 @@ __all__ = [
     "igm_report",
     "target_fixed_point",
     "dropped_term_shift",
+    "train_factored",
     # bridge to deep MARL
     "assess",
     "policy_from_callable",

@@ -21,9 +21,13 @@ from ._targets import (
     target_values,
     tv_dual_eta,
 )
+from ._learners import LEARNER_MIXERS, LEARNER_TARGETS, train_factored
 from ._team import optimal_q, team_reward, team_robust_q, terminal_mask
 
 __all__ = [
+    "train_factored",
+    "LEARNER_TARGETS",
+    "LEARNER_MIXERS",
     "team_reward",
     "team_robust_q",
     "optimal_q",

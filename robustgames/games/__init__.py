@@ -13,6 +13,7 @@ from ._benchmark_games import (
     support_shift_game,
 )
 from ._chute import ChuteGame, chute_mapping_game
+from ._building import BUILDING_CLIMATES, BUILDING_OUTDOOR, building_climates, building_game, building_group, building_state
 from ._coordination import intersection_game, intersection_index, intersection_state
 from ._rqe_grid import RQE_GRID_MAP, RQE_GRID_MOVES, rqe_grid_cells, rqe_grid_world
 from ._joint import deterministic_policy, joint_actions, joint_index, marginal, product_policy
@@ -48,6 +49,12 @@ __all__ = [
     "mixed_fail_state_game",
     "support_shift_game",
     "intersection_game",
+    "building_game",
+    "building_climates",
+    "building_group",
+    "building_state",
+    "BUILDING_CLIMATES",
+    "BUILDING_OUTDOOR",
     "rqe_grid_world",
     "rqe_grid_cells",
     "RQE_GRID_MAP",
