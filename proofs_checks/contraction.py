@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from robustgames.proofs_checks._claim import detects, fmt, function_set, result, uncertainty_set
+from robustgames.proofs_checks._claim import detects, function_set, result, uncertainty_set
 
 CLAIM = ("Every robust Bellman operator T Q = r + gamma sigma_U(max_a' Q(s',a')) (TV, KL, chi-square, "
          "contamination, group; single agent and team joint max) and DRMARL's group-DRO operator are "

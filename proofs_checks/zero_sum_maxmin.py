@@ -51,7 +51,7 @@ def maxmin_lp(A):
 
 def shapley_values(game, stage_value=maxmin_lp, tol=1e-12):
     """Player-1 values by Shapley's backward induction / fixed-point iteration, ``(H+1, S)`` or ``(S,)``."""
-    S, (m, n) = game.n_states, game.n_actions
+    S = game.n_states
     if not game.discounted:
         H = game.horizon
         V = np.zeros((H + 1, S))

@@ -56,7 +56,7 @@ from .._result import Result
 from .._validation import check_choice, check_positive_int, check_real
 from ..games import MarkovGame
 from ._igm import igm_report, max_marginals
-from ._targets import TARGETS, _true_set, robust_policy_value, target_fixed_point
+from ._targets import TARGETS, _true_set, group_tables, robust_policy_value, target_fixed_point
 from ._team import team_reward, team_robust_q, terminal_mask
 
 __all__ = ["train_factored", "LEARNER_TARGETS", "LEARNER_MIXERS"]
@@ -237,13 +237,7 @@ def train_factored(game: MarkovGame, target: str, rho: float, mixer: str = "vdn"
     if target == "groupdr":
         if group is None:
             raise ValueError("target 'groupdr' needs group=(rewards, kernels)")
-        gr = np.asarray(group[0], dtype=np.float64)
-        gk = np.asarray(group[1], dtype=np.float64)
-        m = gr.shape[0]
-        if gr.shape != (m,) + game.policy_shape or gk.shape != (m,) + game.transitions.shape:
-            raise ValueError(f"group must be (rewards (m,) + {game.policy_shape}, kernels (m,) + "
-                             f"{game.transitions.shape}), got {gr.shape}, {gk.shape}")
-        grp = (gr.reshape(m, S, A), gk.reshape(m, S, A, S))
+        grp = group_tables(game, group)
         r = grp[0].min(axis=0)
     else:
         r = team_reward(game, reward)

@@ -55,7 +55,7 @@ import numpy as np
 from .._result import Result
 from .._validation import check_choice, check_positive_int, check_real, check_tolerance
 from ..games import MarkovGame
-from ..uncertainty import TV, Contamination, UncertaintySet
+from ..uncertainty import TV, Contamination
 from ._igm import additive_projection, monotone_projection
 from ._team import _sigma, team_reward, team_robust_q, terminal_mask
 
@@ -183,7 +183,7 @@ def robust_policy_value(game: MarkovGame, U, actions, *, reward="identical", ter
     """
     term = terminal_mask(game, terminal)
     r = team_reward(game, reward) if group is None else None
-    S, A = game.n_states, game.n_joint_actions
+    S = game.n_states
     acts = np.asarray(actions, dtype=np.int64)
 
     def backup(V, h):
@@ -214,6 +214,20 @@ def robust_policy_value(game: MarkovGame, U, actions, *, reward="identical", ter
         if done:
             break
     return V
+
+
+def group_tables(game, group):
+    """``(rewards (m, S, A), kernels (m, S, A, S))`` of ``group=(rewards, kernels)``, the
+    per-group reward tables ``(m,) + policy_shape`` and kernels ``(m,) + transitions.shape``
+    of a GroupDR target (validated; ``ValueError`` naming ``group`` otherwise)."""
+    S, A = game.n_states, game.n_joint_actions
+    gr = np.asarray(group[0], dtype=np.float64)
+    gk = np.asarray(group[1], dtype=np.float64)
+    m = gr.shape[0]
+    if gr.shape != (m,) + game.policy_shape or gk.shape != (m,) + game.transitions.shape:
+        raise ValueError(f"group must be (rewards (m,) + {game.policy_shape}, kernels (m,) + "
+                         f"{game.transitions.shape}), got {gr.shape}, {gk.shape}")
+    return gr.reshape(m, S, A), gk.reshape(m, S, A, S)
 
 
 def target_fixed_point(game: MarkovGame, target: str, rho: float, *, mixer: str = "joint", terminal=None,
@@ -264,13 +278,7 @@ def target_fixed_point(game: MarkovGame, target: str, rho: float, *, mixer: str 
     if target.startswith("group"):
         if group is None or not game.discounted:
             raise ValueError("targets 'groupdr'/'group_exact' need group=(rewards, kernels) and a discounted game")
-        gr = np.asarray(group[0], dtype=np.float64)
-        gk = np.asarray(group[1], dtype=np.float64)
-        m = gr.shape[0]
-        if gr.shape != (m,) + game.policy_shape or gk.shape != (m,) + game.transitions.shape:
-            raise ValueError(f"group must be (rewards (m,) + {game.policy_shape}, kernels (m,) + "
-                             f"{game.transitions.shape}), got {gr.shape}, {gk.shape}")
-        grp = (gr.reshape(m, S, A), gk.reshape(m, S, A, S))
+        grp = group_tables(game, group)
         r = grp[0].min(axis=0)
     else:
         r = team_reward(game, reward)

@@ -423,7 +423,6 @@ def sample_episode(P, R, mu, pi, u, states, actions, rewards):
     step); fills ``states (H+1,)``, flat joint ``actions (H,)`` and ``rewards (H, n)``.
     """
     H = P.shape[0]
-    S = P.shape[2]
     A = pi.shape[2]
     s = _draw(mu, u[0])
     states[0] = s
