@@ -5,11 +5,13 @@ Layout of ``out`` (default ``results/``)::
     out/data/<study>/<key>.json      one record per (config, seed) cell (robustgames.runner)
     out/data/chute_<profile>_seed<seed>.json   the chute experiment's own JSON (exported)
     out/figures/*.png, *.pdf         the paper figures
-    out/figures/summary.json         fitted slopes and the checks (gaps >= 0, bound holds)
+    out/figures/summary.json         fitted slopes and the checks (gaps >= 0, bound holds),
+                                     and the chute study's Table 1 with its CIs
 
 Every experiment is a list of cells run by :func:`robustgames.runner.run_cells`: the regret
 studies of :mod:`robustgames.experiments.regret` (one cell per configuration and seed) and
-the chute-mapping experiment of :mod:`robustgames.experiments.chute` (one cell). Cells
+the chute-mapping experiment of :mod:`robustgames.experiments.chute` (one cell per seed,
+aggregated into Table 1 on export). Cells
 are stored atomically as they finish, so rerunning the command after a kill, a crash or
 an added seed only runs the missing cells. Figures are drawn from the stored data only.
 
@@ -280,12 +282,25 @@ def _run_and_draw(cells, store, data, figures, profile, seed, jobs, scheduler, p
 
                 drawn += list(chute_figures.draw(chute_json, figures))
                 print(chute_figures.table(chute_json), flush=True)
+            _add_chute_to_summary(chute_json, figures / "summary.json")
             else:
                 print("chute figures skipped: robustgames.paper_figures.chute is not installed", flush=True)
     print(f"figures ({len(drawn)} files) in {figures}", flush=True)
     for p in drawn:
         print(f"  {p}")
     return status
+
+
+def _add_chute_to_summary(chute_json: Path, summary: Path) -> None:
+    """Put the chute study's Table 1 (text and numbers with their CIs) into ``summary.json``
+    next to the regret slopes, so one file holds every headline number."""
+    chute = json.loads(Path(chute_json).read_text())
+    record = json.loads(summary.read_text()) if summary.exists() else {}
+    record["chute"] = {k: chute[k] for k in ("table1_text", "table1", "paired", "cb", "n_seeds", "config")
+                       if k in chute}
+    record["chute"]["source"] = str(chute_json)
+    summary.parent.mkdir(parents=True, exist_ok=True)
+    summary.write_text(strict_json(record, indent=1))
 
 
 def _export_chute(store: ResultStore, data: Path, profile: str, seed: int):

@@ -61,3 +61,21 @@ def test_configs_and_profiles():
     assert all(len({c.seed_index for c in cells}) >= 8 for cells in quick.values())
     assert regret.predicted_exponent("H", 3, {"set": {"radius": 0.05}, "game": {"horizon": 3}}) == 1.5
     assert regret.predicted_exponent("inv_sigma", 16, {"set": {"radius": 1 / 16}, "game": {"horizon": 6}}) == 0.0
+
+
+def test_chute_table1_goes_into_summary_json(tmp_path):
+    """summary.json holds the chute study's Table 1 next to the regret slopes (strict JSON)."""
+    from robustgames.experiments._reproduce import _add_chute_to_summary
+
+    chute = tmp_path / "chute_quick_seed0.json"
+    chute.write_text(json.dumps({"table1_text": "| row | value |", "table1": {"MARL": {"mean": 1.0, "ci": [0.5, None]}},
+                                 "paired": {"cb_minus_marl": 0.1}, "seeds": [1, 2]}))
+    summary = tmp_path / "figures" / "summary.json"
+    summary.parent.mkdir()
+    summary.write_text(json.dumps({"slopes": {"regret_k": 0.5}}))
+    _add_chute_to_summary(chute, summary)
+    record = json.loads(summary.read_text(), parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
+    assert record["slopes"] == {"regret_k": 0.5}
+    assert record["chute"]["table1_text"] == "| row | value |"
+    assert record["chute"]["table1"]["MARL"]["ci"] == [0.5, None]
+    assert "seeds" not in record["chute"] and record["chute"]["source"].endswith("chute_quick_seed0.json")
