@@ -282,9 +282,9 @@ def _run_and_draw(cells, store, data, figures, profile, seed, jobs, scheduler, p
 
                 drawn += list(chute_figures.draw(chute_json, figures))
                 print(chute_figures.table(chute_json), flush=True)
-            _add_chute_to_summary(chute_json, figures / "summary.json")
             else:
                 print("chute figures skipped: robustgames.paper_figures.chute is not installed", flush=True)
+            _add_chute_to_summary(chute_json, figures / "summary.json")
     print(f"figures ({len(drawn)} files) in {figures}", flush=True)
     for p in drawn:
         print(f"  {p}")
