@@ -295,3 +295,54 @@ def test_all_observations_order():
     assert obs.tolist() == [[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [1, 2]]
     oh = all_observations(game, "one_hot")
     assert oh.shape == (6, 3 + 3) and oh[4].tolist() == [0, 1, 0, 0, 1, 0]
+
+
+def _reachable_by_enumeration(game, pi):
+    """Independent reference: enumerate every trajectory prefix with positive probability."""
+    H, S = game.horizon, game.n_states
+    P = game.flat_transitions
+    mask = np.zeros((H, S), dtype=bool)
+    frontier = {s for s in range(S) if game.initial[s] > 0}
+    for h in range(H):
+        for s in frontier:
+            mask[h, s] = True
+        nxt = set()
+        for s in frontier:
+            for a in range(pi.shape[-1]):
+                if pi[h, s, a] > 0:
+                    nxt |= {t for t in range(S) if P[h, s, a, t] > 0}
+        frontier = nxt
+    return mask
+
+
+def test_reachable_points_against_enumeration_and_q_error_over_them():
+    """q_error of a learned table is often set by points no trajectory reaches; the
+    reachable versions ignore them. A huge error planted at an unreachable point moves
+    q_error but not q_error_reachable."""
+    from robustgames.bridge import reachable_points
+
+    rng = np.random.default_rng(3)
+    H, S, A = 4, 6, 2
+    P = np.zeros((H, S, A, S))
+    for h in range(H):
+        for s in range(S):
+            for a in range(A):
+                succ = rng.choice(S, size=2, replace=False)
+                P[h, s, a, succ] = rng.dirichlet(np.ones(2))
+    game = rg.MarkovGame(P, rng.random((H, S, A, 1)))
+    pi = np.zeros((H, S, A))
+    pi[..., 0] = 1.0  # deterministic: only action 0's successors
+    mask = reachable_points(game, pi)
+    np.testing.assert_array_equal(mask, _reachable_by_enumeration(game, pi))
+    assert 0 < mask.sum() < mask.size
+    U = rg.TV(0.1)
+    assert rg.assess(game, U, pi, Q=np.zeros((H, S, A))).q_target == "optimal"  # a team game
+    exact = rg.team_robust_q(game, U).Q.reshape(H, S, A)
+    Q = exact.copy()
+    h, s = np.argwhere(~mask)[0]
+    Q[h, s, 1] += 100.0  # a wrong entry where no trajectory goes
+    res = rg.assess(game, U, pi, Q=Q)
+    assert res.q_error == pytest.approx(100.0, abs=1e-6)
+    assert res.q_error_reachable < 1e-6
+    np.testing.assert_array_equal(res.reachable, mask)
+    assert res.greedy_agreement_reachable == 1.0

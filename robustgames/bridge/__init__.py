@@ -11,7 +11,7 @@ policies, and a training tracker.
   imported lazily).
 """
 
-from ._assess import assess, is_team_game, policy_from_callable, policy_from_q
+from ._assess import assess, is_team_game, policy_from_callable, policy_from_q, reachable_points
 from ._observations import all_observations
 from ._pettingzoo import nature_kernel, sample_kernel, to_pettingzoo
 from ._tracker import Tracker
@@ -21,6 +21,7 @@ __all__ = [
     "policy_from_callable",
     "policy_from_q",
     "is_team_game",
+    "reachable_points",
     "all_observations",
     "to_pettingzoo",
     "nature_kernel",

@@ -410,6 +410,7 @@ def _q_report(game, sets, pi, V, Q, q_target, br_values, tol, max_iter, agreemen
             refs = [_max_others(Qs, acts, i) for i in range(n)]
         else:
             refs = [_per_agent(joint_refs[i], pi, acts, i) for i in range(n)]
+        point_err = np.max([np.abs(tables[i] - refs[i]).max(axis=-1) for i in range(n)], axis=0)
         errors = np.array([np.max(np.abs(tables[i] - refs[i])) for i in range(n)])
         greedy = [np.argmax(tables[i], axis=-1) for i in range(n)]
         if q_target == "optimal":  # does the decentralised greedy joint action reach the team optimum?
@@ -425,12 +426,47 @@ def _q_report(game, sets, pi, V, Q, q_target, br_values, tol, max_iter, agreemen
         lead = pi.shape[:-1]
         cols = [tables.reshape(lead + (-1,))] * n if form == "joint" else [
             tables[..., i].reshape(lead + (-1,)) for i in range(n)]
+        point_err = np.max([np.abs(cols[i] - joint_refs[i]).max(axis=-1) for i in range(n)], axis=0)
         errors = np.array([np.max(np.abs(cols[i] - joint_refs[i])) for i in range(n)])
         oks = [_optimal(joint_refs[i], np.argmax(cols[i], axis=-1), agreement_tol) for i in range(n)]
         per_player = np.array([o.mean() for o in oks])
         ok_all = np.logical_and.reduce(oks)
+    reach = reachable_points(game, pi)
     return dict(q_error=float(errors.max()), q_error_per_player=errors, greedy_agreement=float(ok_all.mean()),
-                greedy_agreement_per_player=per_player, q_target=q_target, q_form=form)
+                greedy_agreement_per_player=per_player, q_target=q_target, q_form=form,
+                q_error_reachable=float(point_err[reach].max()) if reach.any() else float("nan"),
+                greedy_agreement_reachable=float(ok_all[reach].mean()) if reach.any() else float("nan"),
+                reachable=reach)
+
+
+def reachable_points(game: MarkovGame, pi: np.ndarray) -> np.ndarray:
+    """Boolean mask of the decision points ``(h, s)`` (finite horizon) or states
+    (discounted) that the joint policy ``pi`` (flat, ``lead + (A,)``) reaches with positive
+    probability from ``initial`` under the NOMINAL kernel.
+
+    Finite horizon: forward pass ``d_0 = mu``, ``d_{h+1}(s') = sum_{s,a} d_h(s) pi_h(a|s)
+    P0_h(s'|s,a)``, mask ``d_h > 0``. Discounted: the closure of ``supp(mu)`` under the
+    successors with positive probability. (A robust adversary can move mass to other
+    states, e.g. TV's support shift; those are not counted as reached.)
+    """
+    P = game.flat_transitions  # lead + (A, S)
+    mu = np.asarray(game.initial, dtype=np.float64)
+    if not game.discounted:
+        H, S = game.horizon, game.n_states
+        mask = np.zeros((H, S), dtype=bool)
+        d = mu > 0
+        for h in range(H):
+            mask[h] = d
+            step = np.einsum("sa,sat->t", pi[h] * d[:, None], P[h])
+            d = step > 0
+        return mask
+    succ = np.einsum("sa,sat->st", pi, P) > 0
+    reach = mu > 0
+    while True:
+        new = reach | succ[reach].any(axis=0)
+        if np.array_equal(new, reach):
+            return reach
+        reach = new
 
 
 # -- assess -----------------------------------------------------------------------------
@@ -498,7 +534,12 @@ def assess(game: MarkovGame, U, policy, Q=None, *, q_target: str = "auto", obser
         ``gap_cce``, ``is_product``, ``value_table`` (the full robust values, as
         :func:`robustgames.evaluate`), ``policy`` (the tabulated joint policy); with ``Q``
         also ``q_error``, ``q_error_per_player``, ``greedy_agreement``,
-        ``greedy_agreement_per_player``, ``q_target`` (the one used) and ``q_form``.
+        ``greedy_agreement_per_player``, ``q_target`` (the one used) and ``q_form``, and
+        the same two measures over the decision points the policy reaches under the
+        nominal kernel, ``q_error_reachable`` and ``greedy_agreement_reachable`` (with the
+        mask ``reachable``, see :func:`reachable_points`): points the start state never
+        reaches often dominate ``q_error`` of a learned table, since no training ever
+        visits them.
     """
     if not isinstance(game, MarkovGame):
         raise TypeError(f"game must be a MarkovGame, got {type(game).__name__}")
