@@ -4,6 +4,8 @@ Layout of ``out`` (default ``results/``)::
 
     out/data/<study>/<key>.json      one record per (config, seed) cell (robustgames.runner)
     out/data/chute_<profile>_seed<seed>.json   the chute experiment's own JSON (exported)
+    out/data/drigm_<profile>_seed<seed>.json   the DrIGM study's merged cells (exported);
+                                     figures/drigm_table.md its value / optimum table
     out/figures/*.png, *.pdf         the paper figures
     out/figures/summary.json         fitted slopes and the checks (gaps >= 0, bound holds),
                                      and the chute study's Table 1 with its CIs
@@ -72,6 +74,14 @@ def cell_function(config: dict, seed: np.random.SeedSequence) -> dict:
     """The one cell function of ``reproduce``: dispatch on the config's experiment."""
     if config.get("experiment") == "chute":
         return chute_cell(config, seed)
+    if config.get("experiment") == "drigm":
+        from robustgames.experiments.drigm import drigm_cell
+
+        return drigm_cell(config, seed)
+    if config.get("experiment") == "rqe":
+        from robustgames.experiments.rqe import cell as rqe_cell
+
+        return rqe_cell(config, seed)
     from robustgames.experiments.regret import regret_cell
 
     return regret_cell(config, seed)
@@ -82,6 +92,14 @@ def _cost(cell: Cell) -> float:
     c = cell.config
     if c.get("experiment") == "chute":
         return float("inf")
+    if c.get("experiment") == "drigm":
+        from robustgames.experiments.drigm import cost
+
+        return 1e3 * cost(c)  # exact fixed points: seconds, between the short and the long regret cells
+    if c.get("experiment") == "rqe":
+        from robustgames.experiments.rqe import cost as rqe_cost
+
+        return 1e3 * rqe_cost(c)
     g = c["game"]
     size = g.get("n_states", 20) * float(np.prod(g.get("n_actions", [3, 3]))) * g.get("horizon", 8)
     return c["episodes"] * size * (3.0 if c["set"]["kind"] == "KL" else 1.0)
@@ -99,7 +117,7 @@ def experiment_names() -> tuple[str, ...]:
     """
     from robustgames.experiments import regret
 
-    return (*regret.STUDY_NAMES, "chute")
+    return (*regret.STUDY_NAMES, "chute", "drigm", "rqe")
 
 
 def _kind(value):
@@ -121,7 +139,8 @@ def warm_up_cells(cells: list[Cell]) -> list[Cell]:
     for cell in cells:
         if cell.config.get("experiment") == "chute":
             continue
-        k = _kind(cell.config)
+        # the DrIGM cells share their kernels (one warm-up cell for the whole study)
+        k = "drigm" if cell.config.get("experiment") == "drigm" else _kind(cell.config)
         if k not in cheapest or _cost(cell) < _cost(cheapest[k]):
             cheapest[k] = cell
     return list(cheapest.values())
@@ -230,6 +249,20 @@ def main(full: bool = False, out="results", jobs=None, scheduler=None, only=None
         else:
             run_chute = False
             print("  chute skipped: robustgames.experiments.chute is not installed", flush=True)
+    if _wanted("drigm", only):
+        from robustgames.experiments import drigm
+
+        drigm_cells = [Cell("drigm", c, 0, seed) for c in drigm.cell_configs(profile)]
+        cells.extend(drigm_cells)
+        print(f"  drigm: {len(drigm_cells)} cells (exact robust targets x mixers per game and rho, "
+              f"and the dropped-term counterexample search)", flush=True)
+    if _wanted("rqe", only):
+        from robustgames.experiments import rqe as rqe_study
+
+        rqe_cells = rqe_study.cells(profile, seed)
+        cells.extend(rqe_cells)
+        print(f"  rqe: {len(rqe_cells)} cells (RQE/Nash/QRE on matrix games, the risk-rationality plane, "
+              f"the grid world)", flush=True)
     if not cells:
         print(f"nothing to run: no experiment matches --only {only}", flush=True)
         return 2
@@ -285,10 +318,40 @@ def _run_and_draw(cells, store, data, figures, profile, seed, jobs, scheduler, p
             else:
                 print("chute figures skipped: robustgames.paper_figures.chute is not installed", flush=True)
             _add_chute_to_summary(chute_json, figures / "summary.json")
+    drigm_cells = [c for c in cells if c.config.get("experiment") == "drigm"]
+    if drigm_cells and all(store.has(c) for c in drigm_cells):
+        from robustgames.paper_figures import drigm as drigm_figures
+
+        drigm_json = _export_drigm(store, drigm_cells, data, profile, seed)
+        print(f"drigm results: {drigm_json}", flush=True)
+        drawn += list(drigm_figures.draw(drigm_json, figures))
+        _add_drigm_to_summary(drigm_json, figures / "summary.json")
+    rqe_cells = [c for c in cells if c.config.get("experiment") == "rqe"]
+    if rqe_cells:
+        from robustgames.experiments import rqe as rqe_study
+
+        rqe_json = rqe_study.export(store, data, profile, seed)
+        if rqe_json is not None:
+            from robustgames.paper_figures import rqe as rqe_figures
+
+            print(f"rqe results: {rqe_json}", flush=True)
+            drawn += list(rqe_figures.draw(rqe_json, figures))
+            _add_rqe_to_summary(rqe_json, figures / "summary.json")
     print(f"figures ({len(drawn)} files) in {figures}", flush=True)
     for p in drawn:
         print(f"  {p}")
     return status
+
+
+def _add_rqe_to_summary(rqe_json: Path, summary: Path) -> None:
+    """Put the rqe study's headline numbers (:func:`robustgames.experiments.rqe.headline`)
+    into ``summary.json`` under ``"rqe"`` (read-modify-write)."""
+    from robustgames.experiments import rqe as rqe_study
+
+    record = json.loads(summary.read_text()) if summary.exists() else {}
+    record["rqe"] = dict(rqe_study.headline(json.loads(Path(rqe_json).read_text())), source=str(rqe_json))
+    summary.parent.mkdir(parents=True, exist_ok=True)
+    summary.write_text(strict_json(record, indent=1))
 
 
 def _add_chute_to_summary(chute_json: Path, summary: Path) -> None:
@@ -299,6 +362,32 @@ def _add_chute_to_summary(chute_json: Path, summary: Path) -> None:
     record["chute"] = {k: chute[k] for k in ("table1_text", "table1", "paired", "cb", "n_seeds", "config")
                        if k in chute}
     record["chute"]["source"] = str(chute_json)
+    summary.parent.mkdir(parents=True, exist_ok=True)
+    summary.write_text(strict_json(record, indent=1))
+
+
+def _export_drigm(store: ResultStore, cells: list[Cell], data: Path, profile: str, seed: int) -> Path:
+    """Merge the stored DrIGM cells (:func:`robustgames.experiments.drigm.collect`) into
+    ``data/drigm_<profile>_seed<seed>.json``."""
+    from robustgames.experiments import drigm
+
+    record = drigm.collect([store.get(c)["values"] for c in cells], profile)
+    path = data / f"drigm_{profile}_seed{seed}.json"
+    path.write_text(strict_json(record, indent=1))
+    return path
+
+
+def _add_drigm_to_summary(drigm_json: Path, summary: Path) -> None:
+    """Put the DrIGM table (value / optimum at the table radius, all exact) and the
+    dropped-term counterexample into ``summary.json`` under ``"drigm"``."""
+    d = json.loads(Path(drigm_json).read_text())
+    record = json.loads(summary.read_text()) if summary.exists() else {}
+    keys = ("game", "target", "mixer", "value", "optimum", "ratio", "converged")
+    ce = d["counterexample"]
+    record["drigm"] = {"table_rho": d["table_rho"], "table_md": d["table_md"], "exact": True,
+                       "table": [{k: r[k] for k in keys} for r in d["rows"] if r["rho"] == d["table_rho"]],
+                       "counterexample": None if ce is None else {"tries": ce["tries"], **ce["at_rho"]},
+                       "source": str(drigm_json)}
     summary.parent.mkdir(parents=True, exist_ok=True)
     summary.write_text(strict_json(record, indent=1))
 

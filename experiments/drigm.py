@@ -9,10 +9,20 @@ for the group targets the building's climate set), as a fraction of the exact ro
 optimum (docs/theory.md sections 6.2 and 6.3). Group targets apply only where a group of
 models exists (the building's climates, discounted); other cells are "n/a".
 Cost: the building (gamma = 0.95) with the "vdn_linf" (one LP per state per iteration)
-and "monotone" mixers takes more than 8 minutes on one core; the other games ~40 s.
+and "monotone" mixers takes more than 8 minutes on one core; the other games ~40 s per
+radius, most of it the intersection's "vdn_linf" and "monotone" projections (~30 s).
 
 ``table(rho)`` returns the rows; ``markdown(rows)`` formats them; ``run(out_dir, rho)``
 writes ``drigm_table.md`` and returns its path.
+
+The ``robustgames reproduce`` study ``"drigm"`` (:data:`PROFILES`, :func:`cell_configs`,
+:func:`drigm_cell`, :func:`collect`): one cell per ``(game, rho)`` computing the rows above
+for the profile's mixers at that radius, and one cell searching seeded small random
+absorbing games with signed rewards for one where the greedy policies of the dropped
+(``"contamination"``) and exact contamination targets differ (docs/theory.md section 6.2:
+with a terminal state pinned at 0 the dropped term is not a constant shift). Everything is
+exact (fixed points by iteration to ``tol``, greedy values by exact robust evaluation):
+no sampling, no confidence intervals.
 """
 
 from __future__ import annotations
@@ -26,17 +36,25 @@ from robustgames.factorization import MIXERS, TARGETS, target_fixed_point
 from robustgames.games import climbing_game, intersection_game, penalty_game
 from robustgames.games._building import building_climates, building_game
 
-__all__ = ["games", "table", "markdown", "run"]
+__all__ = ["games", "table", "markdown", "run", "PROFILES", "cell_configs", "cost", "drigm_cell", "collect",
+           "find_dropped_term_counterexample"]
 
 
-def games():
-    """``{name: (game, group or None)}``; ``group`` = (rewards, kernels) over climates."""
-    out = {
-        "climbing": (climbing_game(gamma=0.9), None),
-        "penalty": (penalty_game(gamma=0.9), None),
-        "intersection": (intersection_game(gamma=0.9), None),
-        "chute": (rg.chute_mapping_game(rng=0).as_markov_game(), None),
+def games(names=None):
+    """``{name: (game, group or None)}``; ``group`` = (rewards, kernels) over climates.
+    ``names``: only these games (default: all five, in the order above)."""
+    makers = {
+        "climbing": lambda: climbing_game(gamma=0.9),
+        "penalty": lambda: penalty_game(gamma=0.9),
+        "intersection": lambda: intersection_game(gamma=0.9),
+        "chute": lambda: rg.chute_mapping_game(rng=0).as_markov_game(),
     }
+    unknown = [n for n in names or () if n not in (*makers, "building")]
+    if unknown:
+        raise ValueError(f"names must be among {', '.join((*makers, 'building'))}, got {unknown}")
+    out = {k: (f(), None) for k, f in makers.items() if names is None or k in names}
+    if names is not None and "building" not in names:
+        return out
     b = building_game()
     K = building_climates()
     m = len(K)
@@ -70,11 +88,13 @@ def table(rho: float = 0.2, *, targets=TARGETS, mixers=MIXERS, only=None):
 def markdown(rows, rho=None) -> str:
     """One Markdown table per game: targets as rows, mixers as columns, cells
     ``value / optimum`` (``*`` marks a projected iteration that did not converge)."""
-    mixers = list(dict.fromkeys(r["mixer"] for r in rows))
+    mixers = [m for m in MIXERS if any(r["mixer"] == m for r in rows)]
+    mixers += [m for m in dict.fromkeys(r["mixer"] for r in rows) if m not in mixers]
     lines = []
     if rho is not None:
         lines.append(f"Exact robust value of the greedy policy of each fixed point / exact robust optimum "
-                     f"(rho = {rho}).\n")
+                     f"(rho = {rho}; n/a: the target needs a group of models; -: not computed in this "
+                     f"profile; *: the projected iteration did not reach its tolerance).\n")
     for game in dict.fromkeys(r["game"] for r in rows):
         sub = [r for r in rows if r["game"] == game]
         lines.append(f"### {game}")
@@ -84,8 +104,10 @@ def markdown(rows, rho=None) -> str:
         for target in dict.fromkeys(r["target"] for r in sub):
             cells = []
             for m in mixers:
-                r = next(x for x in sub if x["target"] == target and x["mixer"] == m)
-                if r["ratio"] is None:
+                r = next((x for x in sub if x["target"] == target and x["mixer"] == m), None)
+                if r is None:  # not computed in this profile
+                    cells.append("-")
+                elif r["ratio"] is None:
                     cells.append("n/a")
                 else:
                     cells.append(f"{r['ratio']:.3f}" + ("" if r["converged"] else "*"))
@@ -100,6 +122,185 @@ def run(out_dir=".", rho: float = 0.2) -> Path:
     path = Path(out_dir) / "drigm_table.md"
     path.write_text(markdown(rows, rho))
     return path
+
+
+# ---------------------------------------------------------------------------------------
+# the ``robustgames reproduce`` study "drigm"
+
+#: per profile: games, radius grid, the radius of the README table, the mixers computed at
+#: every radius (``sweep``) and at the table radius only (``table``), per-game restrictions
+#: (``only_mixers``: the building's projected mixers cost minutes per radius; the
+#: intersection's L_inf-VDN and monotone projections ~15 s per radius), the fixed-point
+#: tolerance of the projected mixers (the joint mixer always uses 1e-10; quick: 1e-4, which
+#: gave the same greedy actions as 1e-6 for "vdn_linf" and "monotone" on the four small
+#: games at rho = 0.1), and the
+#: counterexample search (radius, number of seeded tries). ``game_tol``: per-game tolerance
+#: (the building's projected mixers: ~4 s per target and radius at 1e-4, measured; minutes
+#: at 1e-10).
+PROFILES = {
+    "smoke": dict(games=("climbing", "penalty"), rhos=(0.1, 0.3), table_rho=0.1, sweep=("joint", "vdn"),
+                  table=("joint", "vdn"), only_mixers={}, tol=1e-6, ce_rho=0.3, ce_tries=200),
+    "quick": dict(games=("climbing", "penalty", "intersection", "chute", "building"), rhos=(0.05, 0.1, 0.2, 0.3),
+                  table_rho=0.1, sweep=("joint", "vdn", "linear_monotone", "monotone"), table=MIXERS,
+                  only_mixers={"building": ("joint",), "intersection": ("joint", "vdn", "linear_monotone")},
+                  tol=1e-4, ce_rho=0.3, ce_tries=200),
+    "full": dict(games=("climbing", "penalty", "intersection", "chute", "building"),
+                 rhos=(0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5), table_rho=0.1, sweep=MIXERS,
+                 table=MIXERS, only_mixers={}, tol=1e-6, game_tol={"building": 1e-4}, ce_rho=0.3,
+                 ce_tries=400),
+}
+
+
+def _mixers(profile: dict, game: str, rho: float) -> list[str]:
+    """Mixers of one (game, rho) cell: the sweep's, plus the table's at the table radius;
+    a per-game restriction applies off the table radius (and always for the building in
+    the quick profile, whose restriction lists only the joint mixer)."""
+    mixers = list(profile["sweep"])
+    if rho == profile["table_rho"]:
+        mixers += [m for m in profile["table"] if m not in mixers]
+    only = profile["only_mixers"].get(game)
+    if only is not None and not (rho == profile["table_rho"] and game != "building"):
+        mixers = [m for m in mixers if m in only]
+    return [m for m in MIXERS if m in mixers]
+
+
+def cell_configs(profile: str) -> list[dict]:
+    """The configs of the study's cells: one per (game, rho), then the counterexample search."""
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {', '.join(PROFILES)}, got {profile!r}")
+    p = PROFILES[profile]
+    out = []
+    for g in p["games"]:
+        for rho in p["rhos"]:
+            mixers = _mixers(p, g, rho)
+            # the L_inf-VDN projection (one LP per state and iteration) gets a cell of its own
+            groups = [[m for m in mixers if m != "vdn_linf"], [m for m in mixers if m == "vdn_linf"]]
+            tol = p.get("game_tol", {}).get(g, p["tol"])
+            out += [dict(experiment="drigm", profile=profile, part="table", game=g, rho=float(rho), mixers=ms,
+                         tol=tol) for ms in groups if ms]
+    out.append(dict(experiment="drigm", profile=profile, part="counterexample", rho=p["ce_rho"],
+                    tries=p["ce_tries"], rhos=[float(r) for r in p["rhos"]]))
+    return out
+
+
+_STATES = {"climbing": 1, "penalty": 1, "intersection": 17, "chute": 21, "building": 9}
+_MIXER_COST = {"joint": 1.0, "vdn": 1.0, "linear_monotone": 1.0, "monotone": 12.0, "vdn_linf": 18.0}
+
+
+def cost(config: dict) -> float:
+    """Rough relative run time of a cell (to start the long cells first)."""
+    if config.get("part") == "counterexample":
+        return 5.0
+    return _STATES.get(config["game"], 10) * sum(_MIXER_COST.get(m, 10.0) for m in config["mixers"])
+
+
+def _finite(x):
+    return None if x is None or not np.isfinite(x) else float(x)
+
+
+def _rows_for(game_name, rho, mixers, tol, targets=TARGETS):
+    """Rows of one (game, rho): every target x mixer, with the fraction lost
+    ``(optimum - value) / |optimum|`` (= ``1 - value/optimum`` when ``optimum > 0``)."""
+    (game, group), = games([game_name]).values()
+    rows = []
+    for mixer in mixers:
+        for target in targets:
+            row = dict(game=game_name, rho=rho, target=target, mixer=mixer, value=None, optimum=None, ratio=None,
+                       loss_frac=None, converged=None, iterations=None, actions=None)
+            if target.startswith("group") and (group is None or not game.discounted):
+                rows.append(row)
+                continue
+            kw = dict(group=group) if target.startswith("group") else {}
+            t = 1e-10 if mixer == "joint" else tol
+            row["tol"] = t
+            res = target_fixed_point(game, target, rho, mixer=mixer, tol=t, max_iter=100_000, **kw)
+            opt = res.optimum
+            row.update(value=_finite(res.value), optimum=_finite(opt), ratio=_finite(res.ratio),
+                       loss_frac=_finite((opt - res.value) / abs(opt)) if opt != 0 else None,
+                       converged=bool(res.converged), iterations=int(res.iterations),
+                       actions=np.asarray(res.actions).tolist())
+            rows.append(row)
+    return rows
+
+
+def _absorbing_instance(rng, n_states=3, acts=(2, 2), gamma=0.95):
+    """A small cooperative game: Dirichlet(0.5) kernels, rewards N(-0.5, 1) (both signs),
+    last state absorbing with reward 0 (pinned at value 0 as a terminal)."""
+    S = n_states
+    P = rng.dirichlet(np.full(S, 0.5), size=(S,) + tuple(acts))
+    r = rng.normal(size=(S,) + tuple(acts)) - 0.5
+    P[S - 1] = 0.0
+    P[S - 1, ..., S - 1] = 1.0
+    r[S - 1] = 0.0
+    return rg.MarkovGame(P, np.repeat(r[..., None], len(acts), axis=-1), gamma=gamma), P, r
+
+
+def find_dropped_term_counterexample(rng, rho: float = 0.3, tries: int = 200, *, rhos=()):
+    """Search seeded small absorbing games with rewards of both signs (non-terminal states)
+    for one where the greedy joint actions (non-terminal states) of the dropped
+    ``"contamination"`` target and of ``"contamination_exact"`` differ AND the dropped
+    policy loses exact robust value (docs/theory.md section 6.2).
+
+    Returns ``None`` or a dict: the instance (``transitions``, ``rewards``, ``gamma``,
+    ``terminal``), ``tries`` used, per-state greedy actions and exact robust values of
+    both policies under the contamination set of radius ``rho`` (``V_drop_policy``,
+    ``V_optimal``), start-distribution values, and ``sweep``: the same comparison at every
+    radius of ``rhos``.
+    """
+    from robustgames.factorization import robust_policy_value, team_robust_q
+    from robustgames.uncertainty import Contamination
+
+    rng = np.random.default_rng(rng)
+    for t in range(1, tries + 1):
+        game, P, r = _absorbing_instance(rng)
+        if not ((r[:-1] > 0).any() and (r[:-1] < 0).any()):  # rewards of both signs
+            continue
+        term = [game.n_states - 1]
+        d = target_fixed_point(game, "contamination", rho, terminal=term, tol=1e-12, max_iter=1_000_000)
+        e = target_fixed_point(game, "contamination_exact", rho, terminal=term, tol=1e-12, max_iter=1_000_000)
+        if np.array_equal(d.actions[:-1], e.actions[:-1]) or e.value - d.value <= 1e-9:
+            continue
+
+        def compare(rh):
+            dd = target_fixed_point(game, "contamination", rh, terminal=term, tol=1e-12, max_iter=1_000_000)
+            ee = target_fixed_point(game, "contamination_exact", rh, terminal=term, tol=1e-12, max_iter=1_000_000)
+            U = Contamination(rh)
+            v_d = robust_policy_value(game, U, dd.actions, terminal=term)
+            v_o = team_robust_q(game, U, terminal=term).V
+            return dict(rho=float(rh), greedy_drop=dd.actions[:-1].tolist(), greedy_exact=ee.actions[:-1].tolist(),
+                        differ=bool(not np.array_equal(dd.actions[:-1], ee.actions[:-1])),
+                        value=float(dd.value), optimum=float(ee.value),
+                        loss_frac=float((ee.value - dd.value) / abs(ee.value)) if ee.value != 0 else None,
+                        V_drop_policy=v_d.tolist(), V_optimal=v_o.tolist(), V_drop_fixed_point=dd.V.tolist())
+
+        return dict(tries=t, rho=float(rho), gamma=game.gamma, terminal=term, initial=game.initial.tolist(),
+                    transitions=P.tolist(), rewards=r.tolist(), actions=[list(range(a)) for a in (2, 2)],
+                    at_rho=compare(rho), sweep=[compare(float(x)) for x in rhos])
+    return None
+
+
+def drigm_cell(config: dict, seed) -> dict:
+    """The cell function of the study (``config`` from :func:`cell_configs`): ``{"rows":
+    [...]}`` for a (game, rho) cell, ``{"counterexample": dict or None}`` for the search
+    (seeded by ``seed``, a :class:`numpy.random.SeedSequence`)."""
+    if config.get("part") == "counterexample":
+        return {"counterexample": find_dropped_term_counterexample(
+            np.random.default_rng(seed), config["rho"], config["tries"], rhos=config["rhos"])}
+    return {"rows": _rows_for(config["game"], float(config["rho"]), list(config["mixers"]), float(config["tol"]))}
+
+
+def collect(values: list[dict], profile: str) -> dict:
+    """Merge the cells' values into the study record: ``rows`` (every (game, rho, target,
+    mixer)), ``counterexample``, ``table_rho``, ``table_md`` (Markdown at the table radius)."""
+    order = {g: i for i, g in enumerate(("climbing", "penalty", "intersection", "chute", "building"))}
+    rows = sorted((r for v in values for r in v.get("rows", [])),
+                  key=lambda r: (order.get(r["game"], 99), r["game"], r["rho"], TARGETS.index(r["target"]),
+                                 MIXERS.index(r["mixer"])))
+    ce = next((v["counterexample"] for v in values if "counterexample" in v), None)
+    table_rho = PROFILES[profile]["table_rho"]
+    at = [r for r in rows if r["rho"] == table_rho]
+    return dict(profile=profile, table_rho=table_rho, tol=PROFILES[profile]["tol"], rows=rows, counterexample=ce,
+                table_md=markdown(at, table_rho), exact=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

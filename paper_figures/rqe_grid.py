@@ -1,76 +1,30 @@
 """Figure: Markov RQE policies on the RQE paper's grid world for several risk aversions.
 
-Solves :func:`robustgames.games._rqe_grid.rqe_grid_world` (horizon 15) with the Markov RQE
-solver (backward induction, docs/theory.md section 7) for each ``tau`` (the same ``tau`` for
-the opponents' actions and the next state, entropy regulariser, ``epsilon`` fixed) and draws,
-per ``tau``, each player's greedy path (the most probable action at every step, the intended
-move assumed to succeed, as in the authors' plots) and its action probabilities at the start.
-The solve takes about a second per ``tau`` (small enough to do here rather than from stored
-data); :func:`compute` returns the plotted numbers, :func:`draw` writes
-``rqe_grid.png/.pdf`` and the caption ``rqe_grid.txt``.
+Draws, from the data stored by the ``rqe`` study (:func:`robustgames.experiments.rqe.grid_part`:
+the Markov RQE of :func:`robustgames.games._rqe_grid.rqe_grid_world` by backward induction,
+docs/theory.md section 7.6, the same ``tau`` for the opponents' actions and the next state,
+entropy regulariser, ``epsilon`` fixed), per ``tau``, each player's greedy path (the most
+probable action at every step, the intended move assumed to succeed, as in the authors'
+plots) and its action probabilities at the start. Nothing is computed here: :func:`draw`
+writes ``rqe_grid.png/.pdf`` and the caption ``rqe_grid.txt``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-TAUS = (0.01, 0.1, 1.0, 10.0)
-EPSILON = 0.1
 COLORS = ("#d62728", "#1f77b4")
 
 
-def _greedy_path(game, res, s0):
-    from robustgames.games._rqe_grid import RQE_GRID_MAP, RQE_GRID_MOVES, rqe_grid_cells
-
-    rows, cols = len(RQE_GRID_MAP), len(RQE_GRID_MAP[0])
-    path = [rqe_grid_cells(s0)]
-    s = s0
-    for h in range(game.horizon):
-        nxt = []
-        for i in range(2):
-            a = int(np.argmax(res.strategies[i][h, s]))
-            (r, k) = path[-1][i]
-            _, dr, dk = RQE_GRID_MOVES[a]
-            absorbed = RQE_GRID_MAP[r][k] in ("#", str(i))  # on a hazard or on its own goal
-            if not absorbed and 0 <= r + dr < rows and 0 <= k + dk < cols:
-                r, k = r + dr, k + dk
-            nxt.append((r, k))
-        path.append(tuple(nxt))
-        s = (nxt[0][0] * cols + nxt[0][1]) * rows * cols + nxt[1][0] * cols + nxt[1][1]
-    return path
-
-
-def compute(taus=TAUS, epsilon=EPSILON) -> dict:
-    """Solve the grid world for each ``tau``; returns paths, start strategies, start values and
-    the certificates (max stage residual and exploitability)."""
-    from robustgames.games._rqe_grid import rqe_grid_world
-    from robustgames.planning._rqe_markov import solve_rqe
-
-    game = rqe_grid_world()
-    s0 = int(np.argmax(game.initial))
-    out = {"taus": list(taus), "epsilon": epsilon, "runs": []}
-    for tau in taus:
-        res = solve_rqe(game, tau, epsilon)
-        out["runs"].append({
-            "tau": tau,
-            "path": _greedy_path(game, res, s0),
-            "start_strategies": [res.strategies[i][0, s0].tolist() for i in range(2)],
-            "start_values": res.values[0, s0].tolist(),
-            "residual": res.residual,
-            "exploitability": res.exploitability,
-            "unique_certain": res.unique_certain,
-        })
-    return out
-
-
-def draw(out_dir, taus=TAUS, epsilon=EPSILON, data=None):
-    """Draw the figure into ``out_dir``; returns the written paths."""
+def draw(out_dir, data):
+    """Draw the figure into ``out_dir`` from stored ``data`` (``{"epsilon", "runs"}``, the
+    ``"grid"`` part of ``data/rqe_<profile>.json`` written by
+    :func:`robustgames.experiments.rqe.export`); returns the written paths."""
     from matplotlib.patches import FancyArrowPatch, Rectangle
 
     from robustgames.games._rqe_grid import RQE_GRID_MAP, RQE_GRID_MOVES
     from robustgames.paper_figures._style import figure, save, write_caption
 
-    data = compute(taus, epsilon) if data is None else data
     runs = data["runs"]
     fig, axes = figure(1, len(runs), width=2.2 * len(runs), height=3.6)
     shade = {"#": "#555555", "0": "#f4b6b6", "1": "#b6cdf4", "_": "#f7f7f7"}
@@ -87,7 +41,7 @@ def draw(out_dir, taus=TAUS, epsilon=EPSILON, data=None):
                     ax.text(k + 0.08, y + 0.82, "hazard", fontsize=6.5, color="w")
         for i in range(2):
             off = (-0.12, 0.12)[i]
-            pts = [(k + 0.5 + off, 3 - r + 0.5 + off) for (r, k) in (step[i] for step in run["path"])]
+            pts = [(k + 0.5 + off, 3 - r + 0.5 + off) for (r, k) in (tuple(step[i]) for step in run["path"])]
             ax.plot(*pts[0], "o", color=COLORS[i], ms=6)
             for a, b in zip(pts[:-1], pts[1:]):
                 if a != b:
@@ -106,7 +60,7 @@ def draw(out_dir, taus=TAUS, epsilon=EPSILON, data=None):
     cert = max(r["residual"] for r in runs), max(r["exploitability"] for r in runs)
     write_caption(out_dir, "rqe_grid", f"""
 Markov RQE on the RQE paper's 4x3 grid world (arXiv 2406.14156; map ['1__', '#__', '#__', '0__'],
-horizon 15, moves succeed w.p. 0.9, 0.5 when the players are adjacent; +1 on the own goal, -2 on a
+horizon {runs[0]['horizon']}, moves succeed w.p. 0.9, 0.5 when the players are adjacent; +1 on the own goal, -2 on a
 hazard, 0.1 otherwise), solved by backward induction with Q_h = r + CE_tau(V_{{h+1}}) and a stage RQE at
 every state (entropy regulariser, epsilon = {data['epsilon']:g}, passed value = regularised stage utility;
 docs/theory.md section 7). Player 0 (red) starts on player 1's goal, player 1 (blue) on player 0's goal
@@ -114,8 +68,9 @@ docs/theory.md section 7). Player 0 (red) starts on player 1's goal, player 1 (b
 at each step, intended move assumed to succeed). Titles: each player's action probabilities at the start
 (R/U/L/D = right/up/left/down). For tau >= 1 the greedy paths stop in the right-hand column (the
 most probable action there pushes into the wall, i.e. stays): the entropic risk of 15-step returns then
-weighs the rare noisy steps towards a hazard or the other player heavily. Certificates over all 15 x 144 stages and all tau: max first-order residual
-{cert[0]:.1e}, max stage exploitability {cert[1]:.1e} (computed). Uniqueness of the stage RQE is
+weighs the rare noisy steps towards a hazard or the other player heavily. Certificates over all {runs[0]['horizon']} x 144 stages and all tau: max first-order residual
+{cert[0]:.1e}, max stage exploitability {cert[1]:.1e} (certified when below 1e-9; the paths are the
+solver's output, not an estimate). Uniqueness of the stage RQE is
 certified only when eps^2 tau^2 > 1: {', '.join(f"tau={r['tau']:g}: {r['unique_certain']}" for r in runs)}.
 """)
     return paths

@@ -1,0 +1,71 @@
+"""The rqe study (experiments/rqe.py) and its figures (paper_figures/rqe.py)."""
+
+import json
+
+import numpy as np
+import pytest
+
+from robustgames.experiments import rqe as E
+
+
+def test_plane_classification_agrees_with_tractability_far_from_curve():
+    from robustgames.equilibria._rqe import rqe_tractable
+
+    far_in = E.plane_point(10.0, 1.0, 20_000)  # eps tau = 10
+    far_out = E.plane_point(0.05, 0.05, 20_000)  # eps tau = 2.5e-3, coordination: several RQE
+    assert far_in["tractable"] is rqe_tractable(10.0, 1.0) is True
+    assert far_in["dynamics"] == "unique" and far_in["n_certified_rqe"] == 1
+    assert far_out["tractable"] is False and far_out["n_certified_rqe"] > 1
+
+
+def test_grid_part_tiny():
+    g = E.grid_part(0.1, horizon=2)
+    assert len(g["path"]) == 3 and g["residual"] <= 1e-9
+    for s in g["start_strategies"]:
+        assert abs(sum(s) - 1) < 1e-12
+
+
+def test_paper_games_reproduce_notebook_fit():
+    """Independent of our code: the notebook's observed play; RQE with its fitted parameters is within 0.02."""
+    rows = [r for r in E.games_part()["rows"] if r["observed"] is not None]
+    assert len(rows) == 13
+    for r in rows:
+        pred = np.array([r["rqe"]["strategies"][0][0], r["rqe"]["strategies"][1][0]])
+        assert np.abs(pred - np.array(r["observed"])).max() <= 0.02, r["game"]
+        assert max(r["rqe"]["residual"], r["rqe"]["exploitability"]) <= 1e-9
+
+
+def test_figure_reads_only_stored_data(tmp_path, monkeypatch):
+    import robustgames.equilibria._rqe as R
+    import robustgames.planning._rqe_markov as M
+    from robustgames.paper_figures import rqe as F
+
+    data = {"games": [{"game": "g", "observed": [0.5, 0.5], "tau": [1, 1], "epsilon": [1, 1],
+                       "rqe": {"strategies": [[0.5, 0.5], [0.5, 0.5]], "residual": 0.0, "exploitability": 0.0},
+                       "qre": {"strategies": [[0.4, 0.6], [0.5, 0.5]]}, "nash": [[1, 0], [0, 1]]}],
+            "plane": {"taus": [1, 10], "epsilons": [1, 10], "points": [
+                {"tau": t, "epsilon": e, "tractable": t * e > 1, "dynamics": "unique", "n_certified_rqe": 1,
+                 "certificate": 0.0, "max_iter": 10} for t in (1, 10) for e in (1, 10)]},
+            "grid": {"epsilon": 0.1, "runs": []}}
+    path = tmp_path / "rqe.json"
+    path.write_text(json.dumps(data))
+
+    def boom(*a, **k):
+        raise AssertionError("figure code must not solve anything")
+
+    monkeypatch.setattr(R, "rqe", boom)
+    monkeypatch.setattr(M, "solve_rqe", boom)
+    out = F.draw(path, tmp_path / "fig")
+    assert {p.name for p in out} >= {"rqe_games.png", "rqe_plane.png"}
+    assert (tmp_path / "fig" / "rqe_plane.txt").read_text().count("Observation") == 1
+
+
+def test_bad_part():
+    with pytest.raises(ValueError, match="part"):
+        E.cell({"part": "nope"}, None)
+
+
+def test_claim_self_test():
+    from robustgames.proofs_checks import rqe_paired_cce as c
+
+    assert c.self_test()
