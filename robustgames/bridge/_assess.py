@@ -28,8 +28,9 @@ import numpy as np
 
 from .._result import Result
 from .._validation import as_float_array, check_choice, check_real
+from ..factorization._team import robust_team_q, team_reward
 from ..games import MarkovGame, product_policy
-from ..planning._backup import check_iteration_args, fixed_point, player_sets, robust_q
+from ..planning._backup import check_iteration_args, player_sets, robust_q
 from ..planning._best_response import _best_response, is_product_policy
 from ..planning._evaluate import _evaluate
 from ..planning._policy import as_joint_policy
@@ -323,29 +324,11 @@ def _q_table(game, sets, V, players=None) -> np.ndarray:
 
 def _optimal_team_q(game, sets, tol, max_iter) -> np.ndarray:
     """Optimal robust joint Q of a team game, ``lead + (A,)``: ``Q*(s,a) = r(s,a) +
-    c sigma_U(V*)``, ``V*(s) = max_a Q*(s,a)`` (backward pass, or value iteration to
-    ``gamma/(1-gamma)||V_{k+1}-V_k|| <= tol``, so ``||Q - Q*||_inf <= gamma tol``)."""
-    S, A, n = game.n_states, game.n_joint_actions, game.n_players
-    Q = np.zeros((S, A, n))
-    if not game.discounted:
-        H = game.horizon
-        V = np.zeros((H + 1, S, n))
-        out = np.empty((H, S, A))
-        for h in range(H - 1, -1, -1):
-            robust_q(game, sets, V[h + 1], h, players=(0,), out=Q)
-            out[h] = Q[:, :, 0]
-            V[h, :, 0] = out[h].max(axis=1)
-        return out
-
-    def step(V):
-        robust_q(game, sets, V, None, players=(0,), out=Q)
-        Vn = np.zeros_like(V)
-        Vn[:, 0] = Q[:, :, 0].max(axis=1)
-        return Vn, None
-
-    V = fixed_point(step, np.zeros((S, n)), game.gamma, tol, max_iter, "optimal robust team Q")[0]
-    robust_q(game, sets, V, None, players=(0,), out=Q)
-    return Q[:, :, 0].copy()
+    c sigma_U(V*)``, ``V*(s) = max_a Q*(s,a)`` (:func:`robustgames.factorization._team.robust_team_q`:
+    backward pass, or value iteration to ``gamma/(1-gamma)||V_{k+1}-V_k|| <= tol``, so
+    ``||Q - Q*||_inf <= gamma tol``)."""
+    r = team_reward(game)
+    return robust_team_q(game, sets[0], r, np.zeros(game.n_states, dtype=bool), tol, max_iter)[0]
 
 
 def _per_agent(Qj: np.ndarray, pi: np.ndarray, acts: tuple, player: int) -> np.ndarray:

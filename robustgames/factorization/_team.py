@@ -30,6 +30,7 @@ import numpy as np
 from .._result import Result
 from .._validation import as_float_array, check_positive_int, check_tolerance
 from ..games import MarkovGame
+from ..planning._backup import fixed_point
 from ..uncertainty import UncertaintySet, as_player_sets
 
 __all__ = ["team_reward", "team_robust_q", "optimal_q", "terminal_mask"]
@@ -126,7 +127,7 @@ def team_robust_q(game: MarkovGame, U, *, reward="identical", terminal=None, tol
         Discounted: sup-norm accuracy of V* (value iteration with the
         ``gamma/(1-gamma) ||V_{k+1} - V_k||`` stopping rule, docs/theory.md section 3.2).
     max_iter : int
-        Discounted: iteration cap (``converged`` False if reached).
+        Discounted: iteration cap (``converged`` False if reached, with a ``RuntimeWarning``).
 
     Returns
     -------
@@ -146,41 +147,18 @@ def team_robust_q(game: MarkovGame, U, *, reward="identical", terminal=None, tol
     r = team_reward(game, reward)
     term = terminal_mask(game, terminal)
     S, A = game.n_states, game.n_joint_actions
+    Q, V, iterations, converged = robust_team_q(game, Uset, r, term, tol, max_iter)
     if game.discounted:
         P = _rows(game)
-        g = game.gamma
-        V = np.zeros(S)
-        factor = g / (1 - g) if g > 0 else 0.0
-        converged = False
-        for it in range(1, max_iter + 1):
-            Q = r + g * _sigma(Uset, P, V).reshape(S, A)
-            Vn = np.where(term, 0.0, Q.max(axis=1))
-            done = factor * np.max(np.abs(Vn - V)) <= tol
-            V = Vn
-            if done:
-                converged = True
-                break
-        Q = r + g * _sigma(Uset, P, V).reshape(S, A)
         W = _worst(Uset, P, V)
-        Qw = optimal_q(W.reshape(S, A, S), r, g, terminal=term, tol=tol, max_iter=max_iter)
-        worst_kernel = W.reshape(game.transitions.shape)
+        Qw = optimal_q(W.reshape(S, A, S), r, game.gamma, terminal=term, tol=tol, max_iter=max_iter)
         in_set = _membership(Uset, P, W)
-        iterations = it
     else:
         H = game.horizon
-        V = np.zeros((H + 1, S))
-        Q = np.empty((H, S, A))
-        W = np.empty((H, S * A, S))
-        for h in range(H - 1, -1, -1):
-            Uh = Uset.at_step(h)
-            P = _rows(game, h)
-            Q[h] = r[h] + _sigma(Uh, P, V[h + 1]).reshape(S, A)
-            V[h] = np.where(term, 0.0, Q[h].max(axis=1))
-            W[h] = _worst(Uh, P, V[h + 1])
+        W = np.stack([_worst(Uset.at_step(h), _rows(game, h), V[h + 1]) for h in range(H)])
         Qw = optimal_q(W.reshape(H, S, A, S), r, None, terminal=term)
-        worst_kernel = W.reshape(game.transitions.shape)
         in_set = all(_membership(Uset.at_step(h), _rows(game, h), W[h]) in (True, None) for h in range(H))
-        converged, iterations = True, H
+    worst_kernel = W.reshape(game.transitions.shape)
     flatQ = Q
     best = flatQ.argmax(axis=-1)
     policy = np.zeros(flatQ.shape)
@@ -189,6 +167,31 @@ def team_robust_q(game: MarkovGame, U, *, reward="identical", terminal=None, tol
     return Result(Q=Q.reshape(shape), V=V, worst_kernel=worst_kernel, policy=policy.reshape(shape),
                   Q_worst_model=Qw.reshape(shape), residual=float(np.max(np.abs(Q - Qw))),
                   in_set=in_set, iterations=iterations, converged=converged)
+
+
+def robust_team_q(game, U, r, term, tol, max_iter):
+    """``(Q, V, iterations, converged)``: the optimal robust team Q ``lead + (A,)`` and
+    ``V*`` for the set ``U`` and team reward ``r`` (``lead + (A,)``), states in ``term``
+    pinned at 0: ``Q*(s,a) = r(s,a) + c sigma_U(V*)``, ``V* = max_a Q*`` (backward pass;
+    discounted: value iteration by :func:`robustgames.planning._backup.fixed_point`, which
+    warns if ``max_iter`` passes do not reach ``tol``)."""
+    S, A = game.n_states, game.n_joint_actions
+    if game.discounted:
+        P = _rows(game)
+        g = game.gamma
+
+        def step(V):
+            return np.where(term, 0.0, (r + g * _sigma(U, P, V).reshape(S, A)).max(axis=1)), None
+
+        V, _, iterations, converged = fixed_point(step, np.zeros(S), g, tol, max_iter, "robust team value iteration")
+        return r + g * _sigma(U, P, V).reshape(S, A), V, iterations, converged
+    H = game.horizon
+    V = np.zeros((H + 1, S))
+    Q = np.empty((H, S, A))
+    for h in range(H - 1, -1, -1):
+        Q[h] = r[h] + _sigma(U.at_step(h), _rows(game, h), V[h + 1]).reshape(S, A)
+        V[h] = np.where(term, 0.0, Q[h].max(axis=1))
+    return Q, V, H, True
 
 
 def _membership(U, P, W):
@@ -220,12 +223,6 @@ def optimal_q(kernel, reward, gamma, *, terminal=None, tol: float = 1e-12, max_i
             Q[h] = R[h] + P[h] @ V
             V = np.where(term, 0.0, Q[h].max(axis=1))
         return Q
-    V = np.zeros(S)
-    factor = gamma / (1 - gamma) if gamma > 0 else 0.0
-    for _ in range(max_iter):
-        Vn = np.where(term, 0.0, (R + gamma * (P @ V)).max(axis=1))
-        done = factor * np.max(np.abs(Vn - V)) <= tol
-        V = Vn
-        if done:
-            break
+    V = fixed_point(lambda V: (np.where(term, 0.0, (R + gamma * (P @ V)).max(axis=1)), None), np.zeros(S),
+                    gamma, tol, max_iter, "optimal Q value iteration")[0]
     return R + gamma * (P @ V)
