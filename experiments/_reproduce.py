@@ -343,27 +343,30 @@ def _run_and_draw(cells, store, data, figures, profile, seed, jobs, scheduler, p
     return status
 
 
+def _put_in_summary(summary: Path, key: str, entry: dict) -> None:
+    """Read-modify-write ``summary.json``: set ``key`` to ``entry`` (strict JSON), keeping
+    what the other studies put there."""
+    record = json.loads(summary.read_text()) if summary.exists() else {}
+    record[key] = entry
+    summary.parent.mkdir(parents=True, exist_ok=True)
+    summary.write_text(strict_json(record, indent=1))
+
+
 def _add_rqe_to_summary(rqe_json: Path, summary: Path) -> None:
     """Put the rqe study's headline numbers (:func:`robustgames.experiments.rqe.headline`)
     into ``summary.json`` under ``"rqe"`` (read-modify-write)."""
     from robustgames.experiments import rqe as rqe_study
 
-    record = json.loads(summary.read_text()) if summary.exists() else {}
-    record["rqe"] = dict(rqe_study.headline(json.loads(Path(rqe_json).read_text())), source=str(rqe_json))
-    summary.parent.mkdir(parents=True, exist_ok=True)
-    summary.write_text(strict_json(record, indent=1))
+    _put_in_summary(summary, "rqe", dict(rqe_study.headline(json.loads(Path(rqe_json).read_text())),
+                                         source=str(rqe_json)))
 
 
 def _add_chute_to_summary(chute_json: Path, summary: Path) -> None:
     """Put the chute study's Table 1 (text and numbers with their CIs) into ``summary.json``
     next to the regret slopes, so one file holds every headline number."""
     chute = json.loads(Path(chute_json).read_text())
-    record = json.loads(summary.read_text()) if summary.exists() else {}
-    record["chute"] = {k: chute[k] for k in ("table1_text", "table1", "paired", "cb", "n_seeds", "config")
-                       if k in chute}
-    record["chute"]["source"] = str(chute_json)
-    summary.parent.mkdir(parents=True, exist_ok=True)
-    summary.write_text(strict_json(record, indent=1))
+    entry = {k: chute[k] for k in ("table1_text", "table1", "paired", "cb", "n_seeds", "config") if k in chute}
+    _put_in_summary(summary, "chute", dict(entry, source=str(chute_json)))
 
 
 def _export_drigm(store: ResultStore, cells: list[Cell], data: Path, profile: str, seed: int) -> Path:
@@ -381,15 +384,13 @@ def _add_drigm_to_summary(drigm_json: Path, summary: Path) -> None:
     """Put the DrIGM table (value / optimum at the table radius, all exact) and the
     dropped-term counterexample into ``summary.json`` under ``"drigm"``."""
     d = json.loads(Path(drigm_json).read_text())
-    record = json.loads(summary.read_text()) if summary.exists() else {}
     keys = ("game", "target", "mixer", "value", "optimum", "ratio", "converged")
     ce = d["counterexample"]
-    record["drigm"] = {"table_rho": d["table_rho"], "table_md": d["table_md"], "exact": True,
-                       "table": [{k: r[k] for k in keys} for r in d["rows"] if r["rho"] == d["table_rho"]],
-                       "counterexample": None if ce is None else {"tries": ce["tries"], **ce["at_rho"]},
-                       "source": str(drigm_json)}
-    summary.parent.mkdir(parents=True, exist_ok=True)
-    summary.write_text(strict_json(record, indent=1))
+    _put_in_summary(summary, "drigm", {
+        "table_rho": d["table_rho"], "table_md": d["table_md"], "exact": True,
+        "table": [{k: r[k] for k in keys} for r in d["rows"] if r["rho"] == d["table_rho"]],
+        "counterexample": None if ce is None else {"tries": ce["tries"], **ce["at_rho"]},
+        "source": str(drigm_json)})
 
 
 def _export_chute(store: ResultStore, data: Path, profile: str, seed: int):

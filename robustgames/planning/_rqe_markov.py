@@ -65,6 +65,7 @@ from ..equilibria._rqe import (
     solve_rqe_stage,
 )
 from ..games import MarkovGame
+from ..risk import entropic_risk
 from ._backup import fixed_point
 
 __all__ = ["solve_rqe", "next_state_risk"]
@@ -92,15 +93,8 @@ def next_state_risk(P, V, tau):
     P = np.asarray(P, dtype=float)
     V = np.asarray(V, dtype=float)
     out = np.empty(P.shape[:-1] + (V.shape[1],))
-    support = P > 0
-    for i in range(V.shape[1]):
-        v = V[:, i]
-        if tau[i] == 0:
-            out[..., i] = P @ v
-            continue
-        m = np.where(support, v, np.inf).min(axis=-1)  # smallest value on the support
-        w = np.where(support, P * np.exp(-tau[i] * (v - m[..., None])), 0.0)
-        out[..., i] = m - np.log(w.sum(axis=-1)) / tau[i]
+    for i in range(V.shape[1]):  # the entropic risk of V_i under each row (shifted log-sum-exp)
+        out[..., i] = entropic_risk(np.broadcast_to(V[:, i], P.shape), P, float(tau[i]))
     return out
 
 
