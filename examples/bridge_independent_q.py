@@ -6,12 +6,9 @@ Issue 11's worked example: train agents through the PettingZoo API on a game exp
 :func:`robustgames.to_pettingzoo`, follow them with a :class:`robustgames.Tracker`, and
 hand the result back to :func:`robustgames.assess` and to the worst-case nature.
 
-**This is a plain-numpy learner, not a MARL library.** The issue asks for agents of a
-well-kept library that reads PettingZoo environments (tianshou, TorchRL/BenchMARL). All
-of them need PyTorch, whose CPU wheel for this platform
-(``torch-2.14.1-cp311-cp311-manylinux_2_28_x86_64.whl``) is 555 MB: too large for the
-optional extra to be installed in CI here, so no torch example is shipped. The learner
-below is the textbook baseline those libraries would replace: independent tabular
+**This is a plain-numpy learner, not a MARL library**: the baseline that needs no PyTorch.
+The agents of a MARL library (skrl's IPPO/MAPPO, optional extra ``marl``) are trained on
+the same game in ``examples/bridge_skrl.py``. The learner below is independent tabular
 Q-learning (Claus & Boutilier, AAAI 1998), each agent reading only the PettingZoo
 observation and its own reward, through ``reset(seed=...)`` / ``step(actions)`` only.
 Any library agent plugs into the same three calls: ``to_pettingzoo`` to train,

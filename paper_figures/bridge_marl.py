@@ -68,14 +68,14 @@ def draw(tracker_json_paths, out_dir, *, what: str = "skrl IPPO agents") -> list
     fig, axes = figure(1, 2, width=6.8, height=2.6)
     ax_v, ax_g = axes[0]
     _mean_band(ax_v, x, V, COLORS[0], f"agents' policy (mean, +-1 sd, {n} seeds)")
-    ax_v.axhline(ref[0], color="k", ls="--", lw=1.0, label=f"exact {kind} ({ref[0]:.3f})")
+    ax_v.axhline(ref[0], color="k", ls="--", lw=1.0, label=f"exact robust {kind} ({ref[0]:.3f})")
     ax_v.set_xlabel("environment steps")
     ax_v.set_ylabel("exact robust value")
     ax_v.set_title("robust value of the learned policy")
     ax_v.legend(loc="lower right")
     positive = G[np.isfinite(G) & (G > 0)]
     floor = max(float(positive.min()) / 2, 1e-6) if positive.size else 1e-6
-    _mean_band(ax_g, x, np.maximum(G, floor), COLORS[1], f"agents' policy (mean, +-1 sd)", floor=floor)
+    _mean_band(ax_g, x, np.maximum(G, floor), COLORS[1], "agents' policy (mean, +-1 sd)", floor=floor)
     ax_g.set_yscale("log")
     ax_g.set_xlabel("environment steps")
     ax_g.set_ylabel(f"exact robust {gap_name} gap")
@@ -91,8 +91,8 @@ def draw(tracker_json_paths, out_dir, *, what: str = "skrl IPPO agents") -> list
         f"{what} trained through skrl's PettingZoo wrapper on {runs[0]['game']} exported with "
         f"robustgames.to_pettingzoo, judged under {runs[0]['uncertainty']}. Left: exact robust value "
         f"mu.V^pi_1 of the agents' joint softmax policy every {runs[0]['every']} environment steps; "
-        f"dashed: the exact {kind} ({ref[0]:.4f}). Right: its exact robust {gap_name} gap (log scale; "
-        f"values below {floor:.1e} drawn at it). Every point is an exact robust evaluation "
+        f"dashed: the exact robust {kind} ({ref[0]:.4f}). Right: its exact robust {gap_name} gap (log scale; "
+        f"gaps of exactly 0 and band edges below {floor:.1e} are drawn at {floor:.1e}). Every point is an exact robust evaluation "
         f"(robustgames.Tracker / assess), not an estimate; thick line = mean, band = +-1 standard "
         f"deviation, thin lines = the {n} training seeds. Final robust value: mean {fv.mean():.4f} "
         f"(range {fv.min():.4f}..{fv.max():.4f}), i.e. {100 * (1 - fv.mean() / ref[0]):.1f}% below the "
