@@ -126,8 +126,20 @@ def test_figure_from_tracker_files(ex, tmp_path):
     written = draw(paths, tmp_path / "fig")
     assert sorted(p.suffix for p in written) == [".pdf", ".png", ".txt"]
     assert all(p.stat().st_size > 0 for p in written)
+    # the caption's final mean is the mean of the files' last records
+    final = np.mean([_strict_load(p.read_text())["records"][-1]["values"][0] for p in paths])
+    caption = (tmp_path / "fig" / "bridge_marl.txt").read_text()
+    assert f"Final robust value: mean {final:.4f}" in caption
     with pytest.raises(ValueError, match="tracker_json_paths"):
         draw([], tmp_path / "fig")
+
+
+def test_training_is_reproducible_from_the_seed(ex):
+    game, U = ex.make_game(), ex.make_uncertainty()
+    runs = [ex.train(game, U, steps=128, seed=seed, every=64, rollouts=64)[1].records for seed in (7, 7, 8)]
+    same = [[r["values"] for r in recs] for recs in runs]
+    assert same[0] == same[1]
+    assert same[0][-1] != same[2][-1]
 
 
 @pytest.mark.parametrize("kwargs, name", [
