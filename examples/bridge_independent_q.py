@@ -60,6 +60,7 @@ from pathlib import Path
 import numpy as np
 
 import robustgames as rg
+from robustgames.bridge import stress_test
 from robustgames.runner import strict_json
 
 RADIUS = 0.1
@@ -184,28 +185,6 @@ def train(game, U, *, steps: int, seed: int, every: int, tracker_path=None, alph
 # ------------------------------------
 
 
-def stress_test(game, U, learners, *, episodes: int, seed: int) -> dict:
-    """Mean undiscounted episode return of the greedy policy under the exact worst-case
-    kernel of that policy, against its exact robust value (and a CLT z-score)."""
-    fns = [a.greedy for a in learners]
-    env = rg.to_pettingzoo(game, "worst", U, policy=fns)
-    returns = np.empty(episodes)
-    obs, _ = env.reset(seed=seed)
-    for e in range(episodes):
-        if e:
-            obs, _ = env.reset()
-        total = 0.0
-        while env.agents:
-            actions = {name: int(np.argmax(fn(obs[name]))) for name, fn in zip(env.agents, fns)}
-            obs, rewards, _, _, _ = env.step(actions)
-            total += rewards["player_0"]
-        returns[e] = total
-    exact = float(rg.assess(game, U, fns).values[0])
-    mean = float(returns.mean())
-    se = float(returns.std(ddof=1) / np.sqrt(episodes)) if episodes > 1 else float("nan")
-    z = (mean - exact) / se if se > 0 else (0.0 if mean == exact else float("inf"))
-    return dict(episodes=episodes, empirical_return=mean, standard_error=se, exact_robust_value=exact, z=z)
-
 
 def visited_report(game, U, learners) -> dict:
     """``q_error`` and ``greedy_agreement`` restricted to the decision points ``(h, s)``
@@ -272,7 +251,8 @@ def main(steps: int = 40_000, seed: int = 0, out="bridge_example_out", *, every:
     robust = rg.assess(game, U, fns, Q=tables)
     nominal = rg.assess(game, make_uncertainty(0.0), fns, Q=tables)
     visited = visited_report(game, U, learners)
-    stress = stress_test(game, U, learners, episodes=episodes, seed=seed + 10_000)
+    stress = stress_test(game, U, [a.greedy for a in learners], episodes=episodes, seed=seed + 10_000,
+                         actions="greedy")
     summary = dict(seed=seed, steps=steps, tracker_path=str(tracker_path), reference=tracker.reference[0],
                    reference_kind=tracker.reference_kind, assess=fields(robust),
                    assess_nominal=fields(nominal), visited=visited, stress=stress,

@@ -79,6 +79,7 @@ from skrl.utils import set_seed
 
 import robustgames as rg
 from robustgames._validation import check_choice, check_positive_int
+from robustgames.bridge import stress_test
 from robustgames.runner import strict_json
 
 RADIUS = 0.1
@@ -247,28 +248,6 @@ def train(game, U, *, steps: int, seed: int, every: int, algo: str = "ippo", nat
 # Stress test in the worst-case nature
 # ------------------------------------
 
-
-def stress_test(game, U, fns, *, episodes: int, seed: int) -> dict:
-    """Mean undiscounted episode return of the stochastic policy ``fns`` (actions sampled
-    from its probabilities) under the exact worst-case kernel of that policy, against its
-    exact robust value (and a CLT z-score)."""
-    env = rg.to_pettingzoo(game, "worst", U, policy=fns)
-    rng = np.random.default_rng(seed)
-    returns = np.empty(episodes)
-    for e in range(episodes):
-        obs, _ = env.reset(seed=seed if e == 0 else None)
-        total = 0.0
-        while env.agents:
-            actions = {name: int(rng.choice(len(p), p=p)) for name, fn in zip(env.agents, fns)
-                       for p in [fn(obs[name])]}
-            obs, rewards, _, _, _ = env.step(actions)
-            total += rewards["player_0"]
-        returns[e] = total
-    exact = float(rg.assess(game, U, fns).values[0])
-    mean = float(returns.mean())
-    se = float(returns.std(ddof=1) / np.sqrt(episodes)) if episodes > 1 else float("nan")
-    z = (mean - exact) / se if se > 0 else (0.0 if mean == exact else float("inf"))
-    return dict(episodes=episodes, empirical_return=mean, standard_error=se, exact_robust_value=exact, z=z)
 
 
 # %%

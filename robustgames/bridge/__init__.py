@@ -7,6 +7,8 @@ policies, and a training tracker.
   the exact worst case of a policy;
 * :func:`policy_from_callable` / :func:`policy_from_q` tabulate what a learner produced
   and :func:`assess` returns its exact robust values, best responses and gaps;
+* :func:`stress_test` plays a policy against the exact worst-case nature and compares
+  the mean return with the exact robust value;
 * :class:`Tracker` records them along a training run (JSON; plots with matplotlib,
   imported lazily).
 """
@@ -14,6 +16,7 @@ policies, and a training tracker.
 from ._assess import assess, is_team_game, policy_from_callable, policy_from_q, reachable_points
 from ._observations import all_observations
 from ._pettingzoo import nature_kernel, sample_kernel, to_pettingzoo
+from ._stress import stress_test
 from ._tracker import Tracker
 
 __all__ = [
@@ -27,4 +30,5 @@ __all__ = [
     "nature_kernel",
     "sample_kernel",
     "Tracker",
+    "stress_test",
 ]
