@@ -114,3 +114,20 @@ def test_paired_cce_gap_closed_form_matches_numerical_deviations():
         best_gain = max(best_gain, best - realised)
     assert best_gain > 1e-3  # a short run is far from a CCE: the comparison is not trivial
     assert gaps[30] == pytest.approx(best_gain, abs=1e-8)
+
+
+def test_step_ladder_rescues_a_slow_point_inside_the_region():
+    """At tau = 100, eps = 10^-1.5 (inside: (eps tau)^2 = 10) the base budget of 40000 steps is
+    not enough for the fixed step; the ladder's second rung (same step, continued) converges
+    to the unique certified RQE from all four starts."""
+    import numpy as np
+
+    from robustgames.equilibria._rqe import rqe
+
+    tau, eps = 100.0, 10 ** -1.5
+    x, y, res, rung, _ = E.ladder_run(E.COORDINATION, tau, eps, E.STARTS[0], 40_000)
+    assert rung >= 1 and res <= E.CONVERGED
+    ref = rqe(E.COORDINATION, tau, eps)
+    assert np.abs(np.concatenate([x, y]) - np.concatenate(ref.strategies)).max() <= 1e-6
+    p = E.plane_point(tau, eps, 40_000)
+    assert p["tractable"] and p["dynamics"] == "unique" and p["ladder_rung"] >= 1
