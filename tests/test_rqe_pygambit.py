@@ -4,7 +4,7 @@ With the entropy regulariser and ``tau = 0`` the first-order conditions of the R
 ``x_i = softmax(R_i x_{-i} / eps_i)``: the logit QRE at ``lambda = 1/eps`` (for ``tau > 0`` the
 adversary's tilt moves the profile by ``O(tau)``). The reference is pygambit 17
 (``pygambit.qre.logit_solve_lambda``, Gambit's path follower on the principal branch), an
-optional dependency (``pip install -e ".[gambit]"``; 17.0.0b2 is the first with a cp311 wheel).
+optional dependency (``pip install -e ".[gambit]"``; tested with 17.0.0b2).
 
 Tolerances: ``1e-9`` (max-norm over all strategy entries) at ``tau = 0``; ``1e-7`` at
 ``tau = 1e-8``. The comparison is made at the ``lambda`` pygambit reports (its follower lands
