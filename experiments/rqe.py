@@ -20,6 +20,11 @@ Three parts, each a list of runner cells (``config["experiment"] == "rqe"``, ``c
   classified ``unique`` (all runs reach residual <= 1e-8 and end within 1e-5 of each other),
   ``several`` (all converge, ends more than 1e-3 apart) or ``not_converged``; compared with
   the tractability curve ``eps_1 tau_1 eps_2 tau_2 = 1`` (:func:`robustgames.rqe_tractable`).
+  A run that has not converged in ``max_iter`` steps climbs the step-size ladder
+  :data:`LADDER` (each rung continues from where the previous one stopped: first the same
+  step for another ``max_iter`` steps, then a quarter of the step for ``max_iter`` more), so
+  a point is ``not_converged`` only after ``3 max_iter`` steps per start; the ladder and the
+  rung reached are stored.
 * ``"grid"`` (one cell per ``tau``): the Markov RQE of the authors' grid world
   (:func:`robustgames.rqe_grid_world`, :func:`robustgames.solve_rqe`), greedy paths and start
   strategies (:func:`grid_part`).
@@ -192,10 +197,37 @@ def step_size(tau: float, eps: float) -> float:
     return 0.25 * min(1.0, tau, eps, 1.0 / eps)
 
 
+#: step-size ladder of the plane's gradient play: (step factor, budget in units of max_iter);
+#: a rung runs only when the previous one ended with residual > CONVERGED, from its end point
+LADDER = ((1.0, 1), (1.0, 1), (0.25, 1))
+
+
+def ladder_run(U, tau: float, eps: float, start, max_iter: int):
+    """Projected gradient play on the paired game from ``start`` up the step-size ladder
+    :data:`LADDER` (base step :func:`step_size`). Fixed-step play can stall inside the
+    tractable region (the rate is proportional to the step times the strong-monotonicity
+    modulus, small for small ``eps``) or oscillate when the step is too large for the
+    curvature; more steps at the same size, then smaller steps, separate these cases from
+    genuine non-convergence. Returns ``(x, y, residual, rung, steps)``: the end point, its
+    first-order residual, the last rung used (0-based) and the total number of steps."""
+    from robustgames.equilibria._rqe_dynamics import paired_gradient_play
+
+    x0 = tuple(np.array(v, dtype=np.float64) for v in start)
+    lr = step_size(tau, eps)
+    steps = 0
+    for rung, (factor, budget) in enumerate(LADDER):
+        x, y, it, res = paired_gradient_play(U, tau, eps, lr=lr * factor, max_iter=max_iter * budget, tol=1e-10,
+                                             x0=x0, check_every=100)
+        steps += it
+        if res <= CONVERGED:
+            break
+        x0 = (x, y)  # the adversaries restart at the opponent's strategy
+    return x, y, res, rung, steps
+
+
 def plane_point(tau: float, eps: float, max_iter: int, U=COORDINATION) -> dict:
     """Certified RQE count (Newton from the corner starts) and the dynamics' classification."""
     from robustgames.equilibria._rqe import rqe, rqe_tractable
-    from robustgames.equilibria._rqe_dynamics import paired_gradient_play
 
     eqs = []
     cert = 0.0
@@ -207,12 +239,13 @@ def plane_point(tau: float, eps: float, max_iter: int, U=COORDINATION) -> dict:
             z = np.concatenate(r.strategies)
             if all(np.abs(z - e).max() > APART for e in eqs):
                 eqs.append(z)
-    ends, res = [], []
+    ends, res, rungs, steps = [], [], [], 0
     for s in STARTS:
-        x, y, _, r = paired_gradient_play(U, tau, eps, lr=step_size(tau, eps), max_iter=max_iter, tol=1e-10,
-                                          x0=tuple(np.array(v) for v in s), check_every=100)
+        x, y, r, rung, k = ladder_run(U, tau, eps, s, max_iter)
         ends.append(np.concatenate([x, y]))
         res.append(r)
+        rungs.append(rung)
+        steps += k
     spread = max(float(np.abs(e - ends[0]).max()) for e in ends)
     worst = max(res)
     if worst <= CONVERGED and spread <= SAME:
@@ -223,7 +256,8 @@ def plane_point(tau: float, eps: float, max_iter: int, U=COORDINATION) -> dict:
         label = "not_converged"
     return {"tau": tau, "epsilon": eps, "product": (eps * tau) ** 2, "tractable": rqe_tractable(tau, eps),
             "n_certified_rqe": len(eqs), "certificate": cert, "dynamics": label, "dynamics_residual": worst,
-            "dynamics_spread": spread, "lr": step_size(tau, eps), "max_iter": max_iter}
+            "dynamics_spread": spread, "lr": step_size(tau, eps), "max_iter": max_iter, "ladder_rung": max(rungs),
+            "ladder": [list(r) for r in LADDER], "dynamics_steps": steps}
 
 
 def plane_row(tau: float, profile: str) -> dict:
@@ -324,6 +358,8 @@ def headline(data: dict) -> dict:
         "plane_inside_unique": sum(p["dynamics"] == "unique" for p in inside),
         "plane_inside": len(inside),
         "plane_inside_several_certified": sum(p["n_certified_rqe"] > 1 for p in inside),
+        "plane_inside_not_converged": sum(p["dynamics"] == "not_converged" for p in inside),
+        "plane_outside_not_converged": sum(p["dynamics"] == "not_converged" for p in pts if not p["tractable"]),
         "plane_outside_several_certified": sum(p["n_certified_rqe"] > 1 for p in pts if not p["tractable"]),
         "grid_max_certificate": max(max(r["residual"], r["exploitability"]) for r in grid) if grid else None,
     }

@@ -19,12 +19,25 @@ import numpy as np
 MARKERS = {"rqe": ("o", "#1f77b4", "RQE"), "qre": ("s", "#2ca02c", "logit QRE"), "nash": ("^", "#d62728", "Nash"),
            "observed": ("x", "k", "observed (paper)")}
 DYN = {"unique": ("o", "#2ca02c", "dynamics: one limit from all 4 starts"),
-       "several": ("s", "#d62728", "dynamics: start-dependent limits"),
-       "not_converged": ("x", "#7f7f7f", "dynamics: not converged in budget")}
+       "several": ("s", "#d62728", "dynamics: start-dependent limits")}
+#: not converged after the step-size ladder, inside / outside the tractable region
+NOT_CONVERGED = {True: ("X", "#7f7f7f", "dynamics: not converged (inside the region)"),
+                 False: ("x", "#ff7f0e", "dynamics: not converged (outside the region)")}
 
 
 SHORT = {"matching_pennies": "MP", "prisoners_dilemma": "PD", "stag_hunt": "SH", "rock_paper_scissors": "RPS",
          "climbing_game": "CG"}
+
+
+def _ladder_text(point) -> str:
+    """The step-size ladder of the plane's dynamics, in words, from the stored point."""
+    mi = point["max_iter"]
+    ladder = point.get("ladder")
+    if not ladder:
+        return f"at most {mi} steps per start"
+    rungs = [f"{mi * b} steps at {f:g} times the step" for f, b in ladder]
+    return (f"a run that has not converged climbs a step-size ladder, each rung continuing from the previous end: "
+            f"{'; then '.join(rungs)} ({mi * sum(b for _, b in ladder)} steps at most per start)")
 
 
 def _first(row, key):
@@ -94,8 +107,11 @@ def draw(rqe_json, figures_dir) -> list[Path]:
     ax = axes[0][0]
     for lab, (m, c, text_l) in DYN.items():
         sel = [p for p in pts if p["dynamics"] == lab]
-        ax.plot([p["tau"] for p in sel], [p["epsilon"] for p in sel], m, color=c, ms=7, mfc="none" if m != "x" else None,
-                label=text_l)
+        ax.plot([p["tau"] for p in sel], [p["epsilon"] for p in sel], m, color=c, ms=7, mfc="none", label=text_l)
+    for inside_region, (m, c, text_l) in NOT_CONVERGED.items():
+        sel = [p for p in pts if p["dynamics"] == "not_converged" and bool(p["tractable"]) is inside_region]
+        if sel or not inside_region:
+            ax.plot([p["tau"] for p in sel], [p["epsilon"] for p in sel], m, color=c, ms=7, mew=1.6, label=text_l)
     multi = [p for p in pts if p["n_certified_rqe"] > 1]
     ax.plot([p["tau"] for p in multi], [p["epsilon"] for p in multi], ".", color="k", ms=3,
             label="several certified RQE (Newton)")
@@ -119,12 +135,15 @@ eps_1 tau_1 eps_2 tau_2 = 1 the game is tractable (rqe_tractable; docs/theory.md
 Certified: the number of distinct RQE found by Newton from the four corner starts, each with residual and
 exploitability at most {cert:.1e} (dots: more than one; a count is a lower bound on the number of RQE).
 Observation (not a certificate): projected simultaneous gradient play on the paired game (the authors'
-dynamics; step 0.25 min(1, tau, eps, 1/eps), at most {pts[0]['max_iter']} steps) from the same four starts.
-Inside the region: {sum(p['dynamics'] == 'unique' for p in inside)} of {len(inside)} points reach one limit
-from all starts, {sum(p['n_certified_rqe'] > 1 for p in inside)} have several certified RQE. Outside:
+dynamics; step 0.25 min(1, tau, eps, 1/eps)) from the same four starts, converged when the first-order
+residual is at most 1e-8; {_ladder_text(pts[0])}. Inside the region:
+{sum(p['dynamics'] == 'unique' for p in inside)} of {len(inside)} points reach one limit from all starts,
+{sum(p['dynamics'] == 'not_converged' for p in inside)} do not converge (grey filled crosses),
+{sum(p['n_certified_rqe'] > 1 for p in inside)} have several certified RQE. Outside:
 {sum(p['dynamics'] == 'several' for p in outside)} of {len(outside)} points show start-dependent limits,
-{sum(p['n_certified_rqe'] > 1 for p in outside)} have several certified RQE; the condition is sufficient,
-not necessary, so unique limits outside it are expected.
+{sum(p['dynamics'] == 'not_converged' for p in outside)} still do not converge after the ladder (orange crosses:
+slow or cycling play, not shown to converge), {sum(p['n_certified_rqe'] > 1 for p in outside)} have several
+certified RQE; the condition is sufficient, not necessary, so unique limits outside it are expected.
 """)
 
     # ---- grid world
