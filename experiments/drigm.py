@@ -8,9 +8,12 @@ greedy decentralised policy under the true set (TV or contamination of radius ``
 for the group targets the building's climate set), as a fraction of the exact robust
 optimum (docs/theory.md sections 6.2 and 6.3). Group targets apply only where a group of
 models exists (the building's climates, discounted); other cells are "n/a".
-Cost: the building (gamma = 0.95) with the "vdn_linf" (one LP per state per iteration)
-and "monotone" mixers takes more than 8 minutes on one core; the other games ~40 s per
-radius, most of it the intersection's "vdn_linf" and "monotone" projections (~30 s).
+Cost (measured on the shared 2-core machine): the building (gamma = 0.95, 9 states), every
+target with the four projected mixers at one radius, ~30 s (the L_inf VDN fit is one
+block-diagonal LP over all states per iteration, the monotone projection vectorised over
+rankings; before, one LP and one Python loop over rankings per state and iteration, more than
+60 s); the building's rows also carry the greedy policy's value under every climate
+(``ood``, / that climate's optimum: out-of-distribution evaluation).
 
 ``table(rho)`` returns the rows; ``markdown(rows)`` formats them; ``run(out_dir, rho)``
 writes ``drigm_table.md`` and returns its path.
@@ -116,6 +119,24 @@ def markdown(rows, rho=None) -> str:
                     cells.append(f"{r['ratio']:.3f}" + ("" if r["converged"] else "*"))
             lines.append(f"| {target} | " + " | ".join(cells) + " |")
         lines.append("")
+        ood = [r for r in sub if r.get("ood")]
+        if ood:
+            climates = list(ood[0]["ood"])
+            lines.append(f"Out of distribution ({game}): value of the greedy policy under every climate (exact, "
+                         f"non-robust) / the optimal value under that climate; mixers with the same greedy policy "
+                         f"for a target share a row.")
+            lines.append("")
+            lines.append("| target | mixers | robust value / optimum | " + " | ".join(climates) + " |")
+            lines.append("|---|---|---|" + "---|" * len(climates))
+            for target in dict.fromkeys(r["target"] for r in ood):
+                groups = {}
+                for r in ood:
+                    if r["target"] == target:
+                        groups.setdefault(tuple(np.ravel(r["actions"]).tolist()), []).append(r)
+                for rs in groups.values():
+                    lines.append(f"| {target} | {', '.join(r['mixer'] for r in rs)} | {rs[0]['ratio']:.3f} | " +
+                                 " | ".join(f"{rs[0]['ood'][c]:.3f}" for c in climates) + " |")
+            lines.append("")
     return "\n".join(lines)
 
 
@@ -142,14 +163,14 @@ _LEARNER_RUNS = (("signed", "contamination_exact", "joint"), ("signed", "contami
 
 #: per profile: games, radius grid, the radius of the README table, the mixers computed at
 #: every radius (``sweep``) and at the table radius only (``table``), per-game restrictions
-#: (``only_mixers``: the building's projected mixers cost minutes per radius; the
-#: intersection's L_inf-VDN and monotone projections ~15 s per radius), the fixed-point
+#: (``only_mixers``, applied off the table radius: the building's projected mixers ~18 s per
+#: radius after the vectorised monotone projection and the one-LP-per-iteration L_inf VDN fit,
+#: measured, against more than 60 s before; the intersection's ~15 s per radius), the fixed-point
 #: tolerance of the projected mixers (the joint mixer always uses 1e-10; quick: 1e-4, which
 #: gave the same greedy actions as 1e-6 for "vdn_linf" and "monotone" on the four small
 #: games at rho = 0.1), and the
 #: counterexample search (radius, number of seeded tries). ``game_tol``: per-game tolerance
-#: (the building's projected mixers: ~4 s per target and radius at 1e-4, measured; minutes
-#: at 1e-10).
+#: (the building's projected mixers converge in ~170 iterations at 1e-4).
 PROFILES = {
     "smoke": dict(games=("climbing", "penalty"), rhos=(0.1, 0.3), table_rho=0.1, sweep=("joint", "vdn"),
                   table=("joint", "vdn"), only_mixers={}, tol=1e-6, ce_rho=0.3, ce_tries=200,
@@ -169,13 +190,12 @@ PROFILES = {
 
 def _mixers(profile: dict, game: str, rho: float) -> list[str]:
     """Mixers of one (game, rho) cell: the sweep's, plus the table's at the table radius;
-    a per-game restriction applies off the table radius (and always for the building in
-    the quick profile, whose restriction lists only the joint mixer)."""
+    a per-game restriction applies off the table radius."""
     mixers = list(profile["sweep"])
     if rho == profile["table_rho"]:
         mixers += [m for m in profile["table"] if m not in mixers]
     only = profile["only_mixers"].get(game)
-    if only is not None and not (rho == profile["table_rho"] and game != "building"):
+    if only is not None and rho != profile["table_rho"]:
         mixers = [m for m in mixers if m in only]
     return [m for m in MIXERS if m in mixers]
 
@@ -189,7 +209,7 @@ def cell_configs(profile: str) -> list[dict]:
     for g in p["games"]:
         for rho in p["rhos"]:
             mixers = _mixers(p, g, rho)
-            # the L_inf-VDN projection (one LP per state and iteration) gets a cell of its own
+            # the L_inf-VDN projection (one LP per iteration) gets a cell of its own
             groups = [[m for m in mixers if m != "vdn_linf"], [m for m in mixers if m == "vdn_linf"]]
             tol = p.get("game_tol", {}).get(g, p["tol"])
             out += [dict(experiment="drigm", profile=profile, part="table", game=g, rho=float(rho), mixers=ms,
@@ -225,6 +245,7 @@ def _rows_for(game_name, rho, mixers, tol, targets=TARGETS):
     """Rows of one (game, rho): every target x mixer, with the fraction lost
     ``(optimum - value) / |optimum|`` (= ``1 - value/optimum`` when ``optimum > 0``)."""
     (game, group), = games([game_name]).values()
+    climates = _climate_optima(game, group) if game_name == "building" else None
     rows = []
     for mixer in mixers:
         for target in targets:
@@ -242,8 +263,36 @@ def _rows_for(game_name, rho, mixers, tol, targets=TARGETS):
                        loss_frac=_finite((opt - res.value) / abs(opt)) if opt != 0 else None,
                        converged=bool(res.converged), iterations=int(res.iterations),
                        actions=np.asarray(res.actions).tolist())
+            if climates is not None:
+                row["ood"] = {c: _climate_value(game, K, res.actions) / opt_c for c, (K, opt_c) in climates.items()}
             rows.append(row)
     return rows
+
+
+def _climate_value(game, kernel, actions):
+    """Exact (non-robust) value at the start distribution of the deterministic joint policy
+    ``actions`` when the outdoor temperature follows one climate (its kernel)."""
+    from robustgames.factorization import robust_policy_value
+
+    S, A = game.n_states, game.n_joint_actions
+    r = game.rewards[..., 0].reshape(1, S, A)
+    V = robust_policy_value(game, None, np.asarray(actions), group=(r, kernel.reshape(1, S, A, S)), tol=1e-12)
+    return float(game.initial @ V)
+
+
+def _climate_optima(game, group):
+    """``{climate: (kernel, optimal value at the start distribution under that climate)}``
+    for the building's climates (the group's kernels, in :data:`BUILDING_CLIMATES` order);
+    the optimum by exact value iteration (``group_exact`` over that one climate)."""
+    from robustgames.games._building import BUILDING_CLIMATES
+
+    out = {}
+    S, A = game.n_states, game.n_joint_actions
+    for c, K in zip(BUILDING_CLIMATES, group[1]):
+        one = (game.rewards[None, ..., 0], K[None])
+        fp = target_fixed_point(game, "group_exact", 0.0, group=one, tol=1e-12, max_iter=1_000_000)
+        out[c] = (K, _climate_value(game, K, fp.actions))
+    return out
 
 
 def _absorbing_instance(rng, n_states=3, acts=(2, 2), gamma=0.95):

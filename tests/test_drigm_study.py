@@ -105,7 +105,9 @@ def test_cell_configs_and_bad_profile():
     quick = drigm.PROFILES["quick"]
     tables = [c for c in cfgs if c["part"] == "table"]
     assert {(c["game"], c["rho"]) for c in tables} == set(itertools.product(quick["games"], quick["rhos"]))
-    assert all(c["mixers"] == ["joint"] for c in tables if c["game"] == "building")
+    assert all(c["mixers"] == ["joint"] for c in tables if c["game"] == "building" and c["rho"] != quick["table_rho"])
+    at_b = {m for c in tables if c["game"] == "building" and c["rho"] == quick["table_rho"] for m in c["mixers"]}
+    assert at_b == set(drigm.MIXERS)  # the building row of the README table: every mixer
     at = {m for c in tables if c["game"] == "climbing" and c["rho"] == quick["table_rho"] for m in c["mixers"]}
     assert at == set(drigm.MIXERS)
     with pytest.raises(ValueError, match="profile"):
