@@ -431,7 +431,10 @@ def collect(values: list[dict], profile: str) -> dict:
                   key=lambda r: (order.get(r["game"], 99), r["game"], r["rho"], TARGETS.index(r["target"]),
                                  MIXERS.index(r["mixer"])))
     ce = next((v["counterexample"] for v in values if "counterexample" in v), None)
-    learners = [v["learners"] for v in values if "learners" in v]
+    runs = list(PROFILES[profile].get("learners", {}).get("runs", ()))
+    learners = sorted((v["learners"] for v in values if "learners" in v),
+                      key=lambda L: runs.index((L["game"], L["target"], L["mixer"]))
+                      if (L["game"], L["target"], L["mixer"]) in runs else len(runs))
     table_rho = PROFILES[profile]["table_rho"]
     at = [r for r in rows if r["rho"] == table_rho]
     return dict(profile=profile, table_rho=table_rho, tol=PROFILES[profile]["tol"], rows=rows, counterexample=ce,

@@ -281,7 +281,7 @@ distance of the learner's joint Q table (the mixer evaluated at every joint acti
 fixed point of the same target and mixer (robustgames.target_fixed_point; log scale). Bottom: the
 EXACT robust value (TV or contamination set of radius rho) of the learned greedy decentralised
 policy as a fraction of the exact robust optimum; dashed: the fixed point's greedy policy. The
-joint-table learners converge to the fixed points, the dropped-term one (contamination, code) to
+joint-table learners approach the fixed points, the dropped-term one (contamination, code)
 its own, shifted, fixed point. The VDN learner fits a visitation-weighted least-squares projection,
 not the uniform one of the exact VDN operator, so it stays at a distance from that fixed point
 and its greedy policy can differ from the fixed point's. With the TV target the factored learners
