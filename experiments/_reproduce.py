@@ -381,8 +381,12 @@ def _export_drigm(store: ResultStore, cells: list[Cell], data: Path, profile: st
 
 
 def _add_drigm_to_summary(drigm_json: Path, summary: Path) -> None:
-    """Put the DrIGM table (value / optimum at the table radius, all exact) and the
-    dropped-term counterexample into ``summary.json`` under ``"drigm"``."""
+    """Put the DrIGM table (value / optimum at the table radius, all exact), the
+    dropped-term counterexample and the sample-based learners' final numbers
+    (:func:`robustgames.paper_figures.drigm.learner_summary`) into ``summary.json`` under
+    ``"drigm"``."""
+    from robustgames.paper_figures.drigm import learner_summary
+
     d = json.loads(Path(drigm_json).read_text())
     keys = ("game", "target", "mixer", "value", "optimum", "ratio", "converged")
     ce = d["counterexample"]
@@ -390,7 +394,7 @@ def _add_drigm_to_summary(drigm_json: Path, summary: Path) -> None:
         "table_rho": d["table_rho"], "table_md": d["table_md"], "exact": True,
         "table": [{k: r[k] for k in keys} for r in d["rows"] if r["rho"] == d["table_rho"]],
         "counterexample": None if ce is None else {"tries": ce["tries"], **ce["at_rho"]},
-        "source": str(drigm_json)})
+        "learners": learner_summary(d), "source": str(drigm_json)})
 
 
 def _export_chute(store: ResultStore, data: Path, profile: str, seed: int):

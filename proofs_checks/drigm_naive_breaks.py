@@ -1,7 +1,9 @@
 """The naive per-agent worst case breaks IGM; the anchored robust utilities do not.
 
-Claim (DrIGM arXiv 2602.11437, their Example 1, whose numbers are not reproduced here: a
-minimal instance of our own, docs/theory.md section 6.1): with a family of models ``P_k``,
+Claim (DrIGM arXiv 2602.11437, their Example 1, whose numbers are not reproduced here: the
+paper's text was not reachable (only its abstract, in the project's seed, and its code, which
+has no such example, were), so this is a minimal instance of our own, docs/theory.md section
+6.1): with a family of models ``P_k``,
 each satisfying IGM with per-agent utilities ``Q_i^{P_k}`` (here exactly additive,
 ``Q^{P_k}_tot = sum_i Q_i^{P_k}``), the naive robust individual values
 ``inf_k Q_i^{P_k}`` (each agent its own worst case) can have a greedy joint action that is

@@ -105,7 +105,9 @@ def test_cell_configs_and_bad_profile():
     quick = drigm.PROFILES["quick"]
     tables = [c for c in cfgs if c["part"] == "table"]
     assert {(c["game"], c["rho"]) for c in tables} == set(itertools.product(quick["games"], quick["rhos"]))
-    assert all(c["mixers"] == ["joint"] for c in tables if c["game"] == "building")
+    assert all(c["mixers"] == ["joint"] for c in tables if c["game"] == "building" and c["rho"] != quick["table_rho"])
+    at_b = {m for c in tables if c["game"] == "building" and c["rho"] == quick["table_rho"] for m in c["mixers"]}
+    assert at_b == set(drigm.MIXERS)  # the building row of the README table: every mixer
     at = {m for c in tables if c["game"] == "climbing" and c["rho"] == quick["table_rho"] for m in c["mixers"]}
     assert at == set(drigm.MIXERS)
     with pytest.raises(ValueError, match="profile"):
@@ -129,6 +131,32 @@ def test_smoke_reproduce_only_drigm(tmp_path, capsys):
     assert {r["game"] for r in summary["table"]} == {"climbing", "penalty"}
     assert summary["counterexample"]["differ"] is True
     assert "no sampling" in (fig / "drigm.txt").read_text()
+    for name in ("drigm_learners.png", "drigm_learners.txt"):
+        assert (fig / name).stat().st_size > 0, name
+    (learn,) = summary["learners"]
+    assert learn["seeds"] == 2 and learn["steps"] == 2000 and 0 < learn["value_ratio"] <= 1 + 1e-9
     # a rerun computes nothing (every cell is stored) and redraws
     assert main(out=tmp_path, jobs=1, only=["drigm"], progress=False, profile="smoke") == 0
     assert "0 computed" in capsys.readouterr().out
+
+
+def test_learner_cell_approaches_the_fixed_point_computed_here():
+    """The joint learner with the exact contamination target on the small signed game: its
+    sup-norm distance to an exact fixed point computed HERE by plain value iteration of
+    r + gamma [(1 - rho) P.V + rho min V] (docs/theory.md 6.2) shrinks, and the learned
+    greedy policy is the fixed point's."""
+    cfg = dict(experiment="drigm", part="learners", game="signed", target="contamination_exact", mixer="joint",
+               rho=0.3, steps=6000, seeds=2, checkpoints=3)
+    out = drigm.drigm_cell(cfg, np.random.SeedSequence(1))["learners"]
+    game = drigm.learner_game("signed")
+    P, r = game.transitions.reshape(3, 4, 3), game.rewards[..., 0].reshape(3, 4)
+    Q = np.zeros((3, 4))
+    for _ in range(2000):
+        V = Q.max(axis=1)
+        Q = r + game.gamma * (0.7 * (P @ V) + 0.3 * V.min())
+    err = np.array(out["q_error"])
+    assert out["steps"] == [2000, 4000, 6000] and err.shape == (2, 3)
+    assert np.all(err[:, -1] < err[:, 0]) and np.all(err[:, -1] < 0.05)
+    assert abs(out["fp_value"] - game.initial @ Q.max(axis=1)) < 1e-8
+    assert out["greedy_agree"] == [1.0, 1.0] and out["igm_given"] == [1.0, 1.0]
+    assert drigm.cost(cfg) > 0

@@ -44,6 +44,7 @@ import itertools
 import math
 
 import numpy as np
+from scipy import sparse
 from scipy.optimize import linprog
 
 from .._result import Result
@@ -71,7 +72,9 @@ def additive_projection(Q, norm: str = "l2"):
     """Projection of ``Q (S, A_1..A_n)`` onto additive functions ``sum_i q_i(s, a_i)``.
 
     ``norm="l2"``: least squares (ANOVA main effects, exact); ``norm="linf"``: the L_inf
-    best fit, one LP per state (HiGHS). Returns ``(fitted, components)``: ``fitted`` has
+    best fit (a minimiser: it need not be unique), one block-diagonal LP over all states
+    minimising the sum of the per-state errors (HiGHS; separable, so every state's error is
+    its own minimum). Returns ``(fitted, components)``: ``fitted`` has
     ``Q``'s shape, ``components`` is a list of ``(S, A_i)`` with ``sum_i q_i = fitted``.
     """
     Q = _as_q(Q)
@@ -85,7 +88,6 @@ def additive_projection(Q, norm: str = "l2"):
             m = Q.mean(axis=tuple(1 + j for j in range(n) if j != i))
             comps.append(m if i == 0 else m - mean[:, None])
         return _sum_components(comps, acts), comps
-    comps = [np.zeros((S, a)) for a in acts]
     A = int(np.prod(acts))
     grid = np.array(list(itertools.product(*[range(a) for a in acts])), dtype=np.int64).reshape(A, n)
     offsets = np.concatenate([[0], np.cumsum(acts)])
@@ -93,20 +95,21 @@ def additive_projection(Q, norm: str = "l2"):
     M = np.zeros((A, nv))
     for i in range(n):
         M[np.arange(A), offsets[i] + grid[:, i]] = 1.0
-    # |Q - M q| <= t:  M q - t <= Q,  -M q - t <= -Q
-    A_ub = np.vstack([np.hstack([M[:, :-1], -np.ones((A, 1))]), np.hstack([-M[:, :-1], -np.ones((A, 1))])])
-    bounds = [(None, None)] * (nv - 1) + [(0, None)]
+    # per state |Q - M q| <= t:  M q - t <= Q,  -M q - t <= -Q; all states in ONE block-diagonal
+    # LP minimising sum_s t_s (separable, so each t_s is its state's optimum)
+    block = np.vstack([np.hstack([M[:, :-1], -np.ones((A, 1))]), np.hstack([-M[:, :-1], -np.ones((A, 1))])])
+    A_ub = sparse.kron(sparse.identity(S, format="csr"), sparse.csr_matrix(block), format="csr")
+    flat = Q.reshape(S, A)
+    b_ub = np.hstack([flat, -flat]).reshape(-1)
+    bounds1 = [(None, None)] * (nv - 1) + [(0, None)]
     for i in range(1, n):  # gauge: q_i(0) = 0 for i >= 1
-        bounds[offsets[i]] = (0.0, 0.0)
-    c = np.zeros(nv)
-    c[-1] = 1.0
-    for s in range(S):
-        q = Q[s].reshape(A)
-        res = linprog(c, A_ub=A_ub, b_ub=np.concatenate([q, -q]), bounds=bounds, method="highs")
-        if res.status != 0:  # pragma: no cover - the LP is always feasible and bounded
-            raise RuntimeError(f"L_inf additive fit failed at state {s}: {res.message}")
-        for i in range(n):
-            comps[i][s] = res.x[offsets[i]:offsets[i + 1]]
+        bounds1[offsets[i]] = (0.0, 0.0)
+    c = np.tile(np.eye(nv)[-1], S)
+    res = linprog(c, A_ub=A_ub, b_ub=b_ub, bounds=bounds1 * S, method="highs")
+    if res.status != 0:  # pragma: no cover - the LP is always feasible and bounded
+        raise RuntimeError(f"L_inf additive fit failed: {res.message}")
+    x = res.x.reshape(S, nv)
+    comps = [x[:, offsets[i]:offsets[i + 1]].copy() for i in range(n)]
     return _sum_components(comps, acts), comps
 
 
@@ -132,41 +135,67 @@ def _envelopes(q):
 
 
 def _rankings(acts, max_rankings):
+    """Every combination of per-agent rankings, in ``itertools.product`` order of the
+    agents' ``itertools.permutations``: a list of ``(R, A_i)`` arrays (row ``r`` of array
+    ``i`` lists agent ``i``'s actions from the lowest rank to the top)."""
     total = 1
     for a in acts:
         total *= math.factorial(a)
     if total > max_rankings:
         raise ValueError(f"monotone analysis needs prod_i A_i! = {total} rankings per state, more than "
                          f"max_rankings={max_rankings}")
-    return itertools.product(*[list(itertools.permutations(range(a))) for a in acts])
+    perms = [np.array(list(itertools.permutations(range(a))), dtype=np.int64) for a in acts]
+    grids = np.meshgrid(*[np.arange(len(p)) for p in perms], indexing="ij")
+    return [p[g.reshape(-1)] for p, g in zip(perms, grids)]
 
 
-def _monotone_state(q, acts, tol, max_rankings):
-    """Best rankings for one state: ``(error, fitted, perms, argmax_ok)``."""
-    best = None
-    qmax = q.max()
-    J = q >= qmax - tol
+def _permuted(x, ranks, lo, hi):
+    """``x[np.ix_(*perms_r)]`` for the rankings ``lo:hi``, stacked: ``(hi - lo, A_1..A_n)``."""
+    n = len(ranks)
+    idx = []
+    for i, P in enumerate(ranks):
+        shape = [hi - lo] + [1] * n
+        shape[1 + i] = P.shape[1]
+        idx.append(P[lo:hi].reshape(shape))
+    return x[tuple(idx)]
+
+
+def _monotone_state(q, ranks, tol, chunk):
+    """Best rankings for one state, vectorised over the rankings (in chunks):
+    ``(error, fitted, ranking index, argmax_ok)``. The error of a ranking is
+    ``max (L - q)/2`` with ``L`` the lower envelope in its product order (module
+    docstring); the best minimises ``(error, -q at the top joint action)``, the first such
+    ranking on exact ties."""
+    n = q.ndim
+    R = ranks[0].shape[0]
+    J = q >= q.max() - tol
     argmax_ok = False
-    for perms in _rankings(acts, max_rankings):
-        # perms[i][k] = action of agent i with rank k (rank A_i - 1 is the top)
-        qr = q[np.ix_(*perms)]
-        L, U = _envelopes(qr)
-        err = max(float(np.max(L - qr)) / 2.0, 0.0)
+    best = None  # (err, -top, r, L, U)
+    axes = tuple(range(1, n + 1))
+    for lo in range(0, R, chunk):
+        hi = min(R, lo + chunk)
+        qr = _permuted(q, ranks, lo, hi)
+        L, U = qr.copy(), qr.copy()
+        for ax in axes:
+            L = np.maximum.accumulate(L, axis=ax)
+            U = np.flip(np.minimum.accumulate(np.flip(U, axis=ax), axis=ax), axis=ax)
+        err = np.maximum((L - qr).max(axis=axes) / 2.0, 0.0)
         if not argmax_ok:
-            Jr = J[np.ix_(*perms)]
-            # up-set test: cumulative OR of J along every axis must not add elements
+            Jr = _permuted(J, ranks, lo, hi)
             up = Jr.copy()
-            for ax in range(up.ndim):
+            for ax in axes:
                 up = np.logical_or.accumulate(up, axis=ax)
-            argmax_ok = bool(np.array_equal(up, Jr))
-        top = q[tuple(p[-1] for p in perms)]
-        key = (err, -top)
-        if best is None or key < best[0]:
-            fit_r = (L + U) / 2.0
-            fitted = np.empty_like(q)
-            fitted[np.ix_(*perms)] = fit_r
-            best = (key, fitted, perms)
-    return best[0][0], best[1], best[2], argmax_ok
+            argmax_ok = bool((up == Jr).reshape(hi - lo, -1).all(axis=1).any())
+        ntop = -qr[(slice(None),) + (-1,) * n]
+        e0 = err.min()
+        cand = np.flatnonzero(err == e0)
+        k = int(cand[np.argmin(ntop[cand])])  # first minimum of -top among the least errors
+        if best is None or (err[k], ntop[k]) < (best[0], best[1]):
+            best = (err[k], ntop[k], lo + k, L[k], U[k])
+    err, _, r, L, U = best
+    fitted = np.empty_like(q)
+    fitted[np.ix_(*[P[r] for P in ranks])] = (L + U) / 2.0
+    return float(err), fitted, r, argmax_ok
 
 
 def monotone_projection(Q, *, tol: float = 1e-9, max_rankings: int = 100_000):
@@ -192,14 +221,16 @@ def monotone_projection(Q, *, tol: float = 1e-9, max_rankings: int = 100_000):
     utilities = [np.empty((S, a)) for a in acts]
     margs = np.empty(S, dtype=bool)
     greedy = np.empty((S, n), dtype=np.int64)
+    ranks = _rankings(acts, max_rankings)
+    chunk = max(1, 2_000_000 // int(np.prod(acts)))  # rankings per vectorised block
     for s in range(S):
-        err, fit, perms, ok = _monotone_state(Q[s], acts, tol, max_rankings)
+        err, fit, r, ok = _monotone_state(Q[s], ranks, tol, chunk)
         fitted[s] = fit
         residual[s] = float(np.max(np.abs(Q[s] - fit)))
         margs[s] = ok
-        for i, p in enumerate(perms):
-            utilities[i][s, list(p)] = np.arange(acts[i], dtype=float)
-            greedy[s, i] = p[-1]
+        for i, P in enumerate(ranks):
+            utilities[i][s, P[r]] = np.arange(acts[i], dtype=float)
+            greedy[s, i] = P[r, -1]
     return Result(fitted=fitted, residual=residual, utilities=utilities, monotone_argmax=margs, greedy=greedy)
 
 

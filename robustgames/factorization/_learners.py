@@ -35,7 +35,9 @@ gradient of ``(y - Q(s, a))^2 / 2``, step ``alpha = lr (1 + n(s, a))^-power``, `
 visits of the joint row):
 
 * ``"joint"``: one table ``Q(s, a)`` (centralised; utilities are its max-marginals);
-* ``"vdn"``: ``Q = sum_i q_i(s, a_i)``;
+* ``"vdn"``: ``Q = sum_i q_i(s, a_i)``, every ``q_i(s, a_i)`` moved by ``alpha (y - Q) / n``
+  (the normalised step: ``Q(s, a)`` moves by ``alpha (y - Q)``; unnormalised steps,
+  ``n alpha (y - Q)``, overshoot while ``alpha > 1/n`` and diverged on the climbing game);
 * ``"monotone"``: a tabular QMIX mixer with one hidden layer of width ``hidden``,
   ``Q = sum_k |W2_k(s)| elu(sum_i |W1_ki(s)| q_i(s, a_i) + b1_k(s)) + b2(s)``
   (non-negative weights: non-decreasing in every ``q_i``, so the per-agent greedy actions
@@ -115,7 +117,7 @@ class _Mixer:
             return
         u = np.array([self.q[i][s, a[i]] for i in range(self.n)])
         if self.kind == "vdn":
-            d = y - u.sum()
+            d = (y - u.sum()) / self.n  # normalised: the change of Q is alpha (y - Q), as for the table
             for i in range(self.n):
                 self.q[i][s, a[i]] += alpha * d
             return
@@ -162,7 +164,7 @@ def train_factored(game: MarkovGame, target: str, rho: float, mixer: str = "vdn"
                    rng=None, epsilon: float = 0.2, lr: float = 1.0, power: float = 0.6,
                    eta_power: float = 0.51, restart: float = 0.0, terminal=None, group=None,
                    reward="identical", hidden: int = 4, eta_max=None, n_checkpoints: int = 10,
-                   igm: bool = True) -> Result:
+                   igm: bool = True, reference=None) -> Result:
     """Robust factored Q-learning from nominal samples (module docstring).
 
     Parameters
@@ -197,6 +199,13 @@ def train_factored(game: MarkovGame, target: str, rho: float, mixer: str = "vdn"
     igm : bool
         Attach :func:`~robustgames.factorization.igm_report` of the final ``Q`` and
         ``utilities`` (``igm``; ``None`` when False).
+    reference : array_like, optional
+        A joint table (``(S, A)`` flat joint actions or ``game.policy_shape``), e.g. the
+        ``Q`` of :func:`~robustgames.factorization.target_fixed_point` for the same
+        target and mixer: ``history`` then has ``q_error``, the sup norm
+        ``max_{s, a} |Q(s, a) - reference(s, a)|`` of the mixer's joint table at every
+        checkpoint (terminal rows excluded), and ``v_error``, the sup norm over non-terminal
+        states of ``V(s) - max_a reference(s, a)`` (``V`` the mixer at the greedy actions).
 
     Returns
     -------
@@ -207,7 +216,8 @@ def train_factored(game: MarkovGame, target: str, rho: float, mixer: str = "vdn"
         state), ``robust_value`` (its EXACT robust value at ``game.initial`` under the
         target's true set: TV or contamination of radius ``rho``, or the group set),
         ``optimum`` (exact robust optimum there), ``history`` (dict of arrays ``step``,
-        ``robust_value``, ``td_abs`` (mean ``|y - Q|`` since the previous checkpoint)),
+        ``robust_value``, ``td_abs`` (mean ``|y - Q|`` since the previous checkpoint),
+        and ``q_error``, ``v_error`` with ``reference``),
         ``igm``, ``visits`` (``(S, A)`` joint-row counts).
     """
     if not isinstance(game, MarkovGame):
@@ -254,6 +264,12 @@ def train_factored(game: MarkovGame, target: str, rho: float, mixer: str = "vdn"
     def greedy_actions():
         return np.array([np.ravel_multi_index(mix.greedy(x), acts) for x in range(S)])
 
+    if reference is not None:
+        reference = np.asarray(reference, dtype=np.float64)
+        if reference.size != S * A:
+            raise ValueError(f"reference must have shape ({S}, {A}) or {game.policy_shape}, got {reference.shape}")
+        reference = reference.reshape(S, A)[~term]
+        ref_v = reference.max(axis=1)
     U = _true_set(target, rho)
 
     def exact_value(actions):
@@ -264,7 +280,7 @@ def train_factored(game: MarkovGame, target: str, rho: float, mixer: str = "vdn"
         return float(game.initial @ v)
 
     checkpoints = set(np.unique(np.linspace(steps / n_checkpoints, steps, n_checkpoints).astype(np.int64)))
-    hist_step, hist_val, hist_td = [], [], []
+    hist_step, hist_val, hist_td, hist_err, hist_verr = [], [], [], [], []
     td_sum, td_n = 0.0, 0
     s = int(np.searchsorted(init_cum, rng.random(), side="right"))
     need_min = target in ("contamination_exact", "tv_exact")
@@ -314,6 +330,9 @@ def train_factored(game: MarkovGame, target: str, rho: float, mixer: str = "vdn"
             hist_step.append(t)
             hist_val.append(exact_value(greedy_actions()))
             hist_td.append(td_sum / max(td_n, 1))
+            if reference is not None:
+                hist_err.append(float(np.max(np.abs(mix.joint_table().reshape(S, A)[~term] - reference))))
+                hist_verr.append(float(np.max(np.abs(V_all()[~term] - ref_v))))
             td_sum, td_n = 0.0, 0
     actions = greedy_actions()
     policy = np.zeros((S, A))
@@ -327,7 +346,10 @@ def train_factored(game: MarkovGame, target: str, rho: float, mixer: str = "vdn"
         opt = float(game.initial @ team_robust_q(game, U, reward=reward, terminal=term).V)
     value = exact_value(actions)
     rep = igm_report(Q, utilities=utilities) if igm else None
+    hist = dict(step=np.array(hist_step), robust_value=np.array(hist_val), td_abs=np.array(hist_td))
+    if reference is not None:
+        hist["q_error"] = np.array(hist_err)
+        hist["v_error"] = np.array(hist_verr)
     return Result(Q=Q, utilities=utilities, policy=policy.reshape(game.policy_shape), actions=actions,
-                  robust_value=value, optimum=opt, history=dict(step=np.array(hist_step),
-                  robust_value=np.array(hist_val), td_abs=np.array(hist_td)), igm=rep, visits=visits,
+                  robust_value=value, optimum=opt, history=hist, igm=rep, visits=visits,
                   eta=eta, target=target, mixer=mixer, rho=rho)

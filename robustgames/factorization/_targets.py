@@ -19,7 +19,9 @@ For a row ``(s, a)`` with nominal next-state distribution ``p0`` and next values
   minimiser on that interval is ``rho b / a`` clipped to it, and the global minimiser is
   the best of these (``L`` is not convex: it has concave kinks at ``g = V(s) > 0``).
   Ties: the smallest ``g``. Consequence: when ``V >= 0`` on ``supp p0``, ``L(0) = 0`` so
-  ``g = 0`` and the target is ``r`` alone (no future value).
+  ``g = 0`` and the target is ``r`` alone (no future value). This is the code's loss and
+  target as written (checked against it); its own environment has rewards ``<= 0``, where
+  ``g`` lies in ``[min V, 0]`` and the target is just below the dual (docs/theory.md 6.2).
 * ``"rfqi"`` (code): ``max_{eta in [0, eta_max]} {(1 - rho) eta - p0.(eta - V)_+}``,
   ``eta_max = 1/(rho (1 - gamma))`` (discounted; ``inf`` in finite horizon unless given);
   the objective is concave piecewise linear, so the maximum is at a clipped breakpoint.
