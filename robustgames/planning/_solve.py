@@ -25,7 +25,9 @@ Hoffman-Karp (:mod:`._zero_sum_pi`). Both stop on the certified bound
 ``2 gamma/(1-gamma) ||T V - V||_inf <= tol`` on the gap of the returned policy, returned as
 ``gap_bound`` (value iteration returns the same bound for those classes). ``"auto"``
 takes policy iteration where it applies and value iteration elsewhere (general-sum games
-and agent-wise sets with ``sigma > 0``: no accelerated scheme with a guarantee, see 3.6).
+and agent-wise sets with ``sigma > 0``: no accelerated scheme with a guarantee, see 3.6);
+``method="anderson"`` runs safeguarded Anderson-accelerated value iteration for any
+discounted game (``iterations`` then counts backups).
 
 Note: with ``sigma > 0`` a zero-sum game becomes general-sum under agent-wise sets (each
 player meets its own worst case); at ``sigma = 0`` its NE value is the max-min value.
@@ -38,6 +40,7 @@ import numpy as np
 from .._result import Result
 from .._validation import check_choice
 from ..games import MarkovGame
+from ._anderson import anderson_fixed_point
 from ._backup import check_iteration_args, fixed_point, player_sets, robust_q
 from ._best_response import _gap
 from ._evaluate import _evaluate
@@ -45,7 +48,7 @@ from ._policy_iteration import Counter, robust_policy_iteration, robust_policy_v
 from ._stage import check_equilibrium, solve_stages
 from ._zero_sum_pi import zero_sum_policy_iteration
 
-METHODS = ("value_iteration", "policy_iteration", "auto")
+METHODS = ("value_iteration", "policy_iteration", "anderson", "auto")
 
 
 def solve(game: MarkovGame, U, equilibrium: str = "nash", *, method: str = "value_iteration",
@@ -59,11 +62,14 @@ def solve(game: MarkovGame, U, equilibrium: str = "nash", *, method: str = "valu
         One set for every player or one per player (agent-wise radii).
     equilibrium : {"nash", "ce", "cce"}
         Stage solution concept. ``"nash"`` needs at most 2 players.
-    method : {"value_iteration", "policy_iteration", "auto"}
+    method : {"value_iteration", "policy_iteration", "anderson", "auto"}
         ``"policy_iteration"`` for discounted robust MDPs, team games (identical rewards,
         the same ``U`` for every player) and two-player zero-sum games with every set of
         radius 0 (module doc); ``"auto"``: policy iteration where it applies, value
-        iteration otherwise (``result.method`` says which ran).
+        iteration otherwise (``result.method`` says which ran). ``"anderson"``: value
+        iteration with safeguarded Anderson acceleration (:mod:`._anderson`), for any
+        discounted game, same stopping rule and exact gap; convergent for contractions,
+        measured (not proved) to help for general-sum games.
     tol : float
         Discounted games. Value iteration: stop when
         ``gamma/(1-gamma) ||V_{k+1} - V_k||_inf <= tol``; policy iteration: stop when the
@@ -90,7 +96,10 @@ def solve(game: MarkovGame, U, equilibrium: str = "nash", *, method: str = "valu
     tol, max_iter = check_iteration_args(tol, max_iter)
     sets = player_sets(game, U)
     extra = {}
-    if method != "value_iteration":
+    if method == "anderson" and not game.discounted:
+        raise ValueError("method='anderson' needs a discounted game (gamma given); finite horizon is solved "
+                         "exactly by backward induction")
+    if method in ("policy_iteration", "auto"):
         kind, reason = pi_class(game, sets)
         if kind is None and method == "policy_iteration":
             raise ValueError(f"method='policy_iteration' {reason}; use method='value_iteration' (or 'auto')")
@@ -99,7 +108,8 @@ def solve(game: MarkovGame, U, equilibrium: str = "nash", *, method: str = "valu
         policy, values, iterations, converged, extra = _discounted_pi(game, sets, kind, tol, max_iter)
         Q = robust_q(game, sets, values, None)
     elif game.discounted:
-        policy, Q, iterations, converged, extra = _discounted_vi(game, sets, equilibrium, tol, max_iter)
+        iterate = anderson_fixed_point if method == "anderson" else fixed_point
+        policy, Q, iterations, converged, extra = _discounted_vi(game, sets, equilibrium, tol, max_iter, iterate)
         # value iteration's values approximate; evaluate the returned policy
         values = _evaluate(game, sets, policy, tol=min(tol, 1e-10))
         Q = robust_q(game, sets, values, None)  # the robust Q of the returned policy's values
@@ -159,7 +169,7 @@ def _finite_horizon(game, sets, equilibrium):
     return policy, Q, H, True, V
 
 
-def _discounted_vi(game, sets, equilibrium, tol, max_iter):
+def _discounted_vi(game, sets, equilibrium, tol, max_iter, iterate=fixed_point):
     S, A, n = game.n_states, game.n_joint_actions, game.n_players
     Q = np.empty((S, A, n))
     policy = np.empty((S, A))
@@ -169,7 +179,7 @@ def _discounted_vi(game, sets, equilibrium, tol, max_iter):
         solve_stages(Q, game.n_actions, equilibrium, out=policy)
         return np.einsum("sa,sai->si", policy, Q), None
 
-    V, _, iterations, converged = fixed_point(
+    V, _, iterations, converged = iterate(
         step, np.zeros((S, n)), game.gamma, tol, max_iter,
         "robust value iteration (the returned gap certifies the policy)")
     robust_q(game, sets, V, None, out=Q)
