@@ -190,10 +190,13 @@ def test_discounted_benchmark_records():
 
     records = discounted.run(quick=True, sizes=(12,), gammas=(0.9,))
     assert records
+    assert any("anderson" in rec["case"] for rec in records)
     for rec in records:
+        assert rec["ratio_backups"] > 0 and rec["ratio_time"] > 0
+        if "anderson" in rec["case"]:
+            continue
         assert rec["converged"]
         assert rec["vi_gap_bound"] <= discounted.TOL and rec["pi_gap_bound"] <= discounted.TOL
-        assert rec["ratio_backups"] > 0 and rec["ratio_time"] > 0
 
 
 # -- safeguarded Anderson acceleration --------------------------------------------------------
