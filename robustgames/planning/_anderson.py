@@ -2,8 +2,9 @@
 
 Anderson (1965) mixing, in the form of type-II Anderson acceleration for fixed-point
 problems (Walker & Ni 2011; for value iteration: Geist & Scherrer 2018, "Anderson
-acceleration for reinforcement learning"; safeguarded: Zhang, O'Donoghue & Boyd 2020,
-"Globally convergent type-I Anderson acceleration for nonsmooth fixed-point iterations").
+acceleration for reinforcement learning"; the residual-decrease safeguard is in the spirit
+of Zhang, O'Donoghue & Boyd 2020, "Globally convergent type-I Anderson acceleration for
+nonsmooth fixed-point iterations", simplified).
 With the last ``m + 1`` iterates ``x_j`` and their images ``g_j = T x_j``, residuals
 ``f_j = g_j - x_j``, the candidate is
 
@@ -14,10 +15,8 @@ if its sup-norm residual is at most ``SAFEGUARD`` times the current one; otherwi
 plain step ``x = g_k`` is taken (one more sweep) and the history restarts. When ``T`` is a
 ``gamma``-contraction (robust MDPs, and any operator of docs/theory.md 3.2) the plain step
 has residual ``<= gamma`` times the current one, so every accepted point reduces the
-residual by at least ``max(SAFEGUARD, gamma)`` at a cost of at most two sweeps: the method
-converges, and in the worst case costs twice value iteration's sweeps for the same
-reduction (when ``gamma < SAFEGUARD``; near ``gamma = 1`` the guarantee is value
-iteration's rate per two sweeps). For stationary general-sum equilibrium iteration no
+residual by at least a factor ``max(SAFEGUARD, gamma)`` for at most two sweeps: the method
+converges (docs/theory.md 3.6). For stationary general-sum equilibrium iteration no
 operator property holds and nothing is guaranteed (nor is it for plain value iteration);
 the speed-up there is measured, not proved.
 
