@@ -45,6 +45,7 @@ from .games import (
     marginal,
     product_policy,
     random_game,
+    solver_benchmark_game,
     support_shift_game,
 )
 from .bridge import Tracker, assess, policy_from_callable, policy_from_q, to_pettingzoo
@@ -65,6 +66,7 @@ __all__ = [
     "marginal",
     "deterministic_policy",
     "random_game",
+    "solver_benchmark_game",
     "game_catalog",
     "fail_state_game",
     "hidden_action_game",

@@ -27,7 +27,7 @@ from ._matrix import (
     rock_paper_scissors,
     stag_hunt,
 )
-from ._random import random_game
+from ._random import SOLVER_BENCHMARK_KINDS, random_game, solver_benchmark_game
 
 __all__ = [
     "MarkovGame",
@@ -37,6 +37,8 @@ __all__ = [
     "marginal",
     "deterministic_policy",
     "random_game",
+    "solver_benchmark_game",
+    "SOLVER_BENCHMARK_KINDS",
     "matrix_game",
     "matching_pennies",
     "rock_paper_scissors",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_positive_int
+from .._validation import check_choice, check_positive_int, check_real
 from ._markov_game import MarkovGame
 
 
@@ -65,3 +65,53 @@ def random_game(
         np.put_along_axis(P, idx, w, axis=1)
     R = rng.random(shape + (len(acts),))
     return MarkovGame(P.reshape(shape + (S,)), R, gamma=gamma, name=name or "random")
+
+
+#: the game classes of :func:`solver_benchmark_game`
+SOLVER_BENCHMARK_KINDS = ("single", "team", "zero_sum", "general_sum")
+
+
+def solver_benchmark_game(n_states: int, n_actions: int, gamma: float, *, kind: str = "single",
+                          support_fraction: float = 0.2, reward_scale: float = 10.0, rng=None) -> MarkovGame:
+    """A random discounted game of the solver benchmarks of arXiv 2508.06661.
+
+    The instance family quoted in issue 12 from arXiv 2508.06661: ``S`` states (200-1000
+    there), ``A`` actions per player and state (there drawn from ``{1, 2, 3, 5, 10}``;
+    here one count for the whole game, since :class:`MarkovGame` has a fixed action set),
+    rewards i.i.d. ``U(-reward_scale, reward_scale)`` (``U(-10, 10)`` there) and every
+    ``(s, a)`` reaching a random ``support_fraction`` of the states (20% there). The
+    probabilities on that support are Dirichlet(1) (uniform on the simplex; the
+    distribution on the support is our choice, as in :func:`random_game`).
+
+    Parameters
+    ----------
+    n_states : int
+    n_actions : int
+        Actions of every player.
+    gamma : float
+        Discount factor.
+    kind : {"single", "team", "zero_sum", "general_sum"}
+        ``"single"``: one player; ``"team"``: two players with one shared reward;
+        ``"zero_sum"``: two players, ``r_1 = -r_0``; ``"general_sum"``: two players with
+        independent rewards.
+    support_fraction : float
+        Fraction of states reachable from each ``(s, a)``, in ``(0, 1]``; the support has
+        ``max(1, round(support_fraction * S))`` states.
+    reward_scale : float
+        Rewards are uniform on ``[-reward_scale, reward_scale]``.
+    rng : None, int or numpy.random.Generator
+    """
+    check_choice(kind, "kind", SOLVER_BENCHMARK_KINDS)
+    S = check_positive_int(n_states, "n_states")
+    A = check_positive_int(n_actions, "n_actions")
+    frac = check_real(support_fraction, "support_fraction", low=0.0, high=1.0, low_open=True)
+    scale = check_real(reward_scale, "reward_scale", low=0.0)
+    rng = np.random.default_rng(rng)
+    n = 1 if kind == "single" else 2
+    base = random_game(S, A, gamma=gamma, n_players=n, support=max(1, int(round(frac * S))), rng=rng)
+    R = rng.uniform(-scale, scale, size=base.rewards.shape)
+    if kind == "team":
+        R[..., 1] = R[..., 0]
+    elif kind == "zero_sum":
+        R[..., 1] = -R[..., 0]
+    return MarkovGame(base.transitions, R, gamma=gamma, name=f"solver_benchmark_{kind}")
