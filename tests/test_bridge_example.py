@@ -1,7 +1,5 @@
 """The bridge worked example (issue 11) at tiny size: examples/bridge_independent_q.py."""
 
-import importlib.util
-import json
 from pathlib import Path
 
 import numpy as np
@@ -10,22 +8,13 @@ import pytest
 pytest.importorskip("pettingzoo")
 pytest.importorskip("gymnasium")
 import robustgames as rg  # noqa: E402
-
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "bridge_independent_q.py"
+from _util import load_example, strict_loads  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def ex():
-    spec = importlib.util.spec_from_file_location("bridge_independent_q", EXAMPLE)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_example("bridge_independent_q")
 
-
-def _strict_load(text):
-    def bad(name):
-        raise ValueError(f"non-strict JSON constant {name}")
-    return json.loads(text, parse_constant=bad)
 
 
 def test_example_main_tiny(ex, tmp_path):
@@ -33,7 +22,7 @@ def test_example_main_tiny(ex, tmp_path):
     game = ex.make_game()
     H = game.horizon
     lo, hi = H * float(game.rewards.min()), H * float(game.rewards.max())  # episode-return bounds
-    data = _strict_load(Path(out["tracker_path"]).read_text())
+    data = strict_loads(Path(out["tracker_path"]).read_text())
     recs = data["records"]
     assert [r["step"] for r in recs][0] == 0 and recs[-1]["step"] == 300
     assert len(recs) >= 3
@@ -46,7 +35,7 @@ def test_example_main_tiny(ex, tmp_path):
     assert lo <= data["reference"][0] <= hi
     # the exact optimum is an upper bound of every tracked team value
     assert all(r["values"][0] <= data["reference"][0] + 1e-9 for r in recs)
-    summary = _strict_load((tmp_path / "summary_seed3.json").read_text())
+    summary = strict_loads((tmp_path / "summary_seed3.json").read_text())
     for res in (summary["assess"], summary["assess_nominal"]):
         for key in ("values", "gap_nash", "q_error", "greedy_agreement", "q_target"):
             assert key in res

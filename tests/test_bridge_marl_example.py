@@ -2,8 +2,6 @@
 IPPO/MAPPO on an exported game, tracked exactly). Needs the optional extra ``marl``."""
 
 import copy
-import importlib.util
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +12,8 @@ import pytest
 import robustgames as rg
 from robustgames.bridge import all_observations
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "bridge_skrl.py"
+from _util import load_example, strict_loads
+
 
 
 def test_core_does_not_import_torch_or_skrl():
@@ -28,16 +27,8 @@ def ex():
     pytest.importorskip("torch")
     pytest.importorskip("skrl")
     pytest.importorskip("pettingzoo")
-    spec = importlib.util.spec_from_file_location("bridge_skrl", EXAMPLE)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_example("bridge_skrl")
 
-
-def _strict_load(text):
-    def bad(name):
-        raise ValueError(f"non-strict JSON constant {name}")
-    return json.loads(text, parse_constant=bad)
 
 
 def _tabulate(game, nets):
@@ -95,7 +86,7 @@ def test_main_tiny_writes_strict_json(ex, tmp_path):
     out = ex.main(tiny["steps"], seed=2, out=tmp_path, every=tiny["every"], rollouts=tiny["rollouts"],
                   episodes=tiny["episodes"], verbose=False)
     game, U = ex.make_game(), ex.make_uncertainty()
-    data = _strict_load(Path(out["tracker_path"]).read_text())
+    data = strict_loads(Path(out["tracker_path"]).read_text())
     recs = data["records"]
     assert [r["step"] for r in recs] == list(range(0, tiny["steps"] + 1, tiny["every"]))
     # the reference: the exact robust team optimum, recomputed here by rg.team_robust_q
@@ -106,7 +97,7 @@ def test_main_tiny_writes_strict_json(ex, tmp_path):
         assert r["is_product"] is True
         assert 0.0 <= r["gap_nash"] and r["values"][0] <= opt + 1e-9
         assert r["values"][0] == pytest.approx(r["values"][1], abs=1e-12)  # identical team rewards
-    summary = _strict_load((tmp_path / "summary_seed2.json").read_text())
+    summary = strict_loads((tmp_path / "summary_seed2.json").read_text())
     assert summary["library"].startswith("skrl ")
     assert summary["assess"]["values"] == pytest.approx(recs[-1]["values"], abs=1e-12)
     assert summary["assess"]["gap_nash"] == pytest.approx(recs[-1]["gap_nash"], abs=1e-12)
@@ -127,7 +118,7 @@ def test_figure_from_tracker_files(ex, tmp_path):
     assert sorted(p.suffix for p in written) == [".pdf", ".png", ".txt"]
     assert all(p.stat().st_size > 0 for p in written)
     # the caption's final mean is the mean of the files' last records
-    final = np.mean([_strict_load(p.read_text())["records"][-1]["values"][0] for p in paths])
+    final = np.mean([strict_loads(p.read_text())["records"][-1]["values"][0] for p in paths])
     caption = (tmp_path / "fig" / "bridge_marl.txt").read_text()
     assert f"Final robust value: mean {final:.4f}" in caption
     with pytest.raises(ValueError, match="tracker_json_paths"):

@@ -1,6 +1,5 @@
 """Training tracker (issue 11, part 3)."""
 
-import json
 
 import numpy as np
 import pytest
@@ -8,11 +7,8 @@ import pytest
 import robustgames as rg
 from robustgames.bridge._tracker import Tracker
 
+from _util import strict_loads
 
-def _strict_load(text):
-    def bad(name):
-        raise ValueError(f"non-strict JSON constant {name}")
-    return json.loads(text, parse_constant=bad)
 
 
 def test_tracker_records_exact_values_and_gaps(tmp_path):
@@ -41,8 +37,8 @@ def test_tracker_records_exact_values_and_gaps(tmp_path):
         np.testing.assert_allclose(rec["values"], game.initial @ V[0], atol=1e-12)
         assert abs(rec["gap_ce"] - rg.gap(game, U, pi, kind="ce").value) <= 1e-12
         assert rec["wall_time"] >= 0 and rec["assess_seconds"] > 0
-    saved = _strict_load(path.read_text())
-    assert saved["records"] == _strict_load(tracker.to_json())["records"]
+    saved = strict_loads(path.read_text())
+    assert saved["records"] == strict_loads(tracker.to_json())["records"]
     assert Tracker.load(path)["reference"] == tracker.reference
     fig = tracker.plot()
     fig.savefig(tmp_path / "curve.png")
@@ -62,7 +58,7 @@ def test_tracker_correlated_policy_writes_null_and_general_sum_reference():
     corr = np.zeros(game.policy_shape)
     corr[..., 0, 0] = corr[..., 1, 1] = 0.5  # correlated: not a product
     tracker.record(3, corr, Q=[np.zeros((2, 3, 2))] * 2)
-    rec = _strict_load(tracker.to_json())["records"][0]
+    rec = strict_loads(tracker.to_json())["records"][0]
     assert rec["gap_nash"] is None and rec["is_product"] is False
     assert "q_error" in rec and "greedy_agreement" in rec
     with pytest.raises(ValueError, match="every must be at least 1"):

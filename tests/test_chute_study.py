@@ -9,14 +9,11 @@ from robustgames.games._chute import chute_mapping_game
 from robustgames.learning._drmarl import cb_accuracy, evaluate_joint_policy, train_vdn
 from robustgames.planning._group_dro import group_dro_solve, policy_value_per_group
 
+from _util import strict_loads
+
 GROUPS = np.array([[0.8, 0.2], [0.5, 0.5], [0.3, 0.7]])
 
 
-def strict_loads(text):
-    def reject(constant):
-        raise ValueError(f"non-standard JSON constant {constant}")
-
-    return json.loads(text, parse_constant=reject)
 
 
 # ---------------------------------------------------------------------------------------

@@ -12,14 +12,9 @@ import pytest
 
 from robustgames.runner import Cell, ResultStore, strict_json
 
+from _util import strict_loads
 
-def strict_loads(text: str):
-    """``json.loads`` that rejects the non-standard constants NaN, Infinity, -Infinity."""
 
-    def reject(constant):
-        raise ValueError(f"non-standard JSON constant {constant}")
-
-    return json.loads(text, parse_constant=reject)
 
 
 def test_strict_json_writes_null_for_non_finite_numbers():
