@@ -171,6 +171,12 @@ def test_bad_user_sets_are_rejected_naming_the_argument():
 
     with pytest.raises(TypeError, match="row does not compile"):
         RowSet(wrong_arity, [0.1])
+    @numba.njit
+    def value_only(i, P, r, v, params, iw, fw, work, warm):
+        return 0.0
+
+    with pytest.raises(TypeError, match="row must return a"):
+        RowKernel(value_only, rg.TV(0.1).row_kernel().prepare, [0.1])
     with pytest.raises(TypeError, match="prepare must be a numba-compiled function"):
         RowKernel(rg.TV(0.1).row_kernel().row, lambda *a: None, [0.1])
     with pytest.raises(ValueError, match="params"):

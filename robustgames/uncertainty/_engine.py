@@ -28,7 +28,8 @@ recompile the caller for every function, in every process, uncached). When the p
 sets differ in family, their functions are combined into one function that branches on
 ``i`` (:func:`player_switch`, a small closure compiled once per combination and
 process); a *tuple* of dispatchers would instead go through numba's slow conversion
-search on every call (measured about 0.7 ms per call here).
+search on every call (measured about 0.7 ms per call here). The functions are handed over
+as ``CompileResultWAP`` objects (a stored address; see :func:`_first_class`).
 
 Planning (:func:`robustgames.planning._backup.robust_q`) stays on each set's ``_values``
 hook: the built-in sets' hooks are parallel kernels tuned per family (a batched KL
@@ -47,6 +48,7 @@ import numba
 import numpy as np
 from numba import types
 from numba.core.dispatcher import Dispatcher
+from numba.core.types.function_type import CompileResultWAP
 
 from .._jit import function_arg_kernel, kernel
 
@@ -56,7 +58,7 @@ _F1 = types.Array(types.float64, 1, "C")
 _I1 = types.Array(types.int64, 1, "C")
 _PAIR = types.UniTuple(types.float64, 2)
 
-#: argument types of a set's ``row`` function (``P, r, v, params, iw, fw, work, warm``)
+#: argument types of a set's ``row`` function (``i, P, r, v, params, iw, fw, work, warm``)
 ROW_ARGS = (types.int64, _RO2, types.int64, _RO1, _RO1, _I1, _F1, _F1, types.float64)
 #: argument types of a set's ``prepare`` function (``i, v, params, iw, fw``)
 PREPARE_ARGS = (types.int64, _RO1, _RO1, _I1, _F1)
@@ -91,8 +93,8 @@ class RowKernel:
     __slots__ = ("row", "prepare", "params")
 
     def __init__(self, row, prepare, params):
-        self.row = _check_dispatcher(row, "row")
-        self.prepare = _check_dispatcher(prepare, "prepare")
+        self.row = _check_signature(row, ROW_ARGS, _PAIR, "row", "a (value, warm) pair of floats")
+        self.prepare = _check_signature(prepare, PREPARE_ARGS, types.none, "prepare", "nothing")
         p = np.ascontiguousarray(params, dtype=np.float64)
         if p.ndim != 1:
             raise ValueError(f"params must be a 1-D float array, got shape {p.shape}")
@@ -106,13 +108,25 @@ def _check_dispatcher(fn, name):
     return fn
 
 
-def _return_type(fn, argtypes, name):
-    """Compile ``fn`` for ``argtypes`` and return its numba return type (errors name ``name``)."""
+_CHECKED: set = set()
+
+
+def _check_signature(fn, argtypes, want, name, what):
+    """``fn`` itself if it is a numba dispatcher that compiles for ``argtypes`` and returns
+    ``want``; else ``TypeError`` naming ``name`` (checked once per function and process)."""
+    _check_dispatcher(fn, name)
+    key = (fn, argtypes)
+    if key in _CHECKED:
+        return fn
     try:
         fn.compile(argtypes)
     except Exception as exc:  # numba typing errors
         raise TypeError(f"{name} does not compile for arguments {argtypes}: {exc}") from exc
-    return fn.overloads[tuple(argtypes)].signature.return_type
+    ret = fn.overloads[tuple(argtypes)].signature.return_type
+    if ret != want:
+        raise TypeError(f"{name} must return {what} for the engine's arguments {argtypes}; it returns {ret}")
+    _CHECKED.add(key)
+    return fn
 
 
 # -- built-in pieces shared by several sets ----------------------------------------------
@@ -167,13 +181,35 @@ def player_switch(kernels):
     combination; the member functions see a shifted ``i``)."""
     rows = tuple(k.row for k in kernels)
     preps = tuple(k.prepare for k in kernels)
-    if all(f is rows[0] for f in rows) and all(f is preps[0] for f in preps):
-        return rows[0], preps[0]
     key = (rows, preps)
     sw = _SWITCHES.get(key)
     if sw is None:
-        sw = _SWITCHES[key] = (_switch_rows(rows), _switch_prepares(preps))
+        if all(f is rows[0] for f in rows) and all(f is preps[0] for f in preps):
+            row, prep = rows[0], preps[0]
+        else:
+            row, prep = _switch_rows(rows), _switch_prepares(preps)
+        sw = _SWITCHES[key] = (_first_class(row, ROW_ARGS), _first_class(prep, PREPARE_ARGS))
     return sw
+
+
+class _FirstClass(CompileResultWAP):
+    """``CompileResultWAP`` that also stores its numba type (``_numba_type_``), so passing it
+    to a kernel does not rebuild the ``FunctionType`` on every call."""
+
+    def __init__(self, cres):
+        super().__init__(cres)
+        self._numba_type_ = types.FunctionType(cres.signature)
+
+
+def _first_class(fn, argtypes):
+    """``fn`` compiled for ``argtypes``, wrapped as a numba first-class function value
+    (``CompileResultWAP``: the address of its C wrapper). Passing a plain dispatcher where a
+    ``FunctionType`` is declared makes numba look the compiled code up again on every call
+    (measured here: about 55 microseconds per function argument per call), and a plain
+    ``CompileResultWAP`` rebuilds its ``FunctionType`` (about 20); this object hands over a
+    stored address and a stored type."""
+    fn.compile(argtypes)
+    return _FirstClass(fn.overloads[tuple(argtypes)])
 
 
 class CompiledSets:
@@ -260,8 +296,8 @@ def _user_kernels(fn):
     return row
 
 
-class _UserRows:
-    cache: dict = {}
+#: the engine's adapter of each user row function (compiled once per process)
+_USER_ROWS: dict = {}
 
 
 def user_row_kernel(row, params, name: str = "row") -> RowKernel:
@@ -270,14 +306,10 @@ def user_row_kernel(row, params, name: str = "row") -> RowKernel:
     Raises ``TypeError`` naming ``name`` if ``row`` is not a numba dispatcher or does not
     return a float for ``(p0, v, params)`` float64 arrays.
     """
-    _check_dispatcher(row, name)
-    ret = _return_type(row, USER_ROW_ARGS, name)
-    if ret != types.float64:
-        raise TypeError(f"{name} must return a float (numba float64) for float64 arrays (p0, v, params); "
-                        f"it returns {ret}")
-    adapter = _UserRows.cache.get(row)
+    _check_signature(row, USER_ROW_ARGS, types.float64, name, "a float (numba float64)")
+    adapter = _USER_ROWS.get(row)
     if adapter is None:
-        adapter = _UserRows.cache[row] = _user_kernels(row)
+        adapter = _USER_ROWS[row] = _user_kernels(row)
     return RowKernel(adapter, prepare_nothing, params)
 
 
