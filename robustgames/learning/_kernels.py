@@ -13,12 +13,13 @@ Layout: kernels ``P (H, S*A, S)``, rewards ``R (H, S*A, n)``, values ``V (H+1, n
 is the number of flat joint actions (C order, as :attr:`MarkovGame.flat_transitions`).
 
 Support functions: every set's compiled row kernel, through the one interface of
-:mod:`robustgames.uncertainty._engine` (``row``/``prepare`` passed as numba first-class
-functions, parameters in ``pdata[poff[k]:poff[k+1]]`` with ``k = pidx[h, i]``; see
+:mod:`robustgames.uncertainty._engine` (the family's block function ``block`` passed as a
+numba first-class function: ``prepare`` once, then ``row`` on a list of rows; parameters
+in ``pdata[poff[k]:poff[k+1]]`` with ``k = pidx[h, i]``; see
 :class:`robustgames.uncertainty._engine.CompiledSets`). The kernels below never look at
 a set's family: TV, KL, chi-square, contamination, group and user-defined sets
-(:class:`robustgames.uncertainty.RowSet`) all run compiled. ``prepare`` runs once per
-step, player and value vector; the KL row solver is warm-started per row (``T`` arrays).
+(:class:`robustgames.uncertainty.RowSet`) all run compiled. The KL row solver is
+warm-started per row (``T`` arrays).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import numpy as np
 from .._jit import function_arg_kernel, kernel
 from ..equilibria import CE, solve_stage
 from ..equilibria._correlated import strides_of
-from ..uncertainty._engine import PREPARE_TYPE, ROW_TYPE, work_size
+from ..uncertainty._engine import BLOCK_TYPE, work_size
 
 LN2 = math.log(2.0)
 
@@ -44,12 +45,10 @@ def _params(pdata, poff, pidx, h, i):
 
 
 @kernel
-def _support(row, i, P, r, v, prm, iw, fw, work, T, h):
-    """``sigma_{U_i(P[r])}(v)`` through the set's row kernel, warm start ``T[h, r, i]``
-    (read, then replaced by the kernel's new one)."""
-    value, w = row(i, P, r, v, prm, iw, fw, work, T[h, r, i])
-    T[h, r, i] = w
-    return value
+def _engine_buffers(S, SA):
+    """Scratch of the block function: ``iw``, ``fw``, ``work``, a row list and values."""
+    return (np.empty(S, dtype=np.int64), np.empty(work_size(S)), np.empty(work_size(S)),
+            np.empty(SA, dtype=np.int64), np.empty(SA))
 
 
 # ---------------------------------------------------------------------------------------
@@ -212,16 +211,16 @@ def low_step(h, Sl, Phat, N, R, span, c_b, iota, bernstein, Qlow, Vbar, Vlow, pi
             Vlow[h, i, s] = acc
 
 
-@function_arg_kernel(row=ROW_TYPE, prep=PREPARE_TYPE)
-def plan(Phat, N, R, row, prep, pdata, poff, pidx, span, tv_radius, c_b, iota, bernstein, n_actions,
+@function_arg_kernel(block=BLOCK_TYPE)
+def plan(Phat, N, R, block, pdata, poff, pidx, span, tv_radius, c_b, iota, bernstein, n_actions,
          kind_code, Qbar, Qlow, Qprev, Vbar, Vlow, pi, Sb, Sl, Tb, Tl, tie_u):
-    """All steps of MORNAVI's planning, every support function compiled (the sets' row
-    kernels ``row``/``prep`` with parameters ``pdata``/``poff``/``pidx``, see the module docstring).
+    """All steps of MORNAVI's planning, every support function compiled (the sets' block
+    function ``block`` with parameters ``pdata``/``poff``/``pidx``, see the module docstring).
 
     Support values are computed only where they are read: visited rows for ``Qbar``,
     visited rows the policy plays for ``Qlow``. ``Tb``, ``Tl`` ``(H, S*A, n)``: the KL
     rows' last log inverse temperatures (optimistic, pessimistic), warm starts for the
-    next episode (see :func:`_support`). ``tie_u (H, S, n, max A_i)``: uniforms
+    next episode. ``tie_u (H, S, n, max A_i)``: uniforms
     that break ties of the stage games (:func:`relabelled_stage`). Returns the number of
     visited ``(h, s, a, i)`` whose ``Qbar`` sits at its cap.
     """
@@ -231,27 +230,29 @@ def plan(Phat, N, R, row, prep, pdata, poff, pidx, span, tv_radius, c_b, iota, b
     n = Qbar.shape[2]
     A = pi.shape[2]
     S = Phat.shape[2]
-    iw = np.empty(S, dtype=np.int64)
-    fw = np.empty(work_size(S))
-    work = np.empty(work_size(S))
+    iw, fw, work, rows, vals = _engine_buffers(S, SA)
     for h in range(H - 1, -1, -1):
         P = Phat[h]
         for i in range(n):
-            v = Vbar[h + 1, i]
-            prm = _params(pdata, poff, pidx, h, i)
-            prep(i, v, prm, iw, fw)
+            m = 0
             for r in range(SA):
                 if N[h, r] > 0.0:
-                    Sb[r, i] = _support(row, i, P, r, v, prm, iw, fw, work, Tb, h)
+                    rows[m] = r
+                    m += 1
+            block(i, P, Vbar[h + 1, i], _params(pdata, poff, pidx, h, i), iw, fw, work, rows, m, Tb, h, vals)
+            for k in range(m):
+                Sb[rows[k], i] = vals[rows[k]]
         capped += bar_step(h, Sb, Phat, N, R, span, tv_radius, c_b, iota, bernstein, n_actions,
                            kind_code, Qbar, Qprev, Vbar, pi, tie_u)
         for i in range(n):
-            v = Vlow[h + 1, i]
-            prm = _params(pdata, poff, pidx, h, i)
-            prep(i, v, prm, iw, fw)
+            m = 0
             for r in range(SA):
                 if N[h, r] > 0.0 and pi[h, r // A, r % A] > 0.0:
-                    Sl[r, i] = _support(row, i, P, r, v, prm, iw, fw, work, Tl, h)
+                    rows[m] = r
+                    m += 1
+            block(i, P, Vlow[h + 1, i], _params(pdata, poff, pidx, h, i), iw, fw, work, rows, m, Tl, h, vals)
+            for k in range(m):
+                Sl[rows[k], i] = vals[rows[k]]
         low_step(h, Sl, Phat, N, R, span, c_b, iota, bernstein, Qlow, Vbar, Vlow, pi)
     return capped
 
@@ -261,8 +262,8 @@ def plan(Phat, N, R, row, prep, pdata, poff, pidx, span, tv_radius, c_b, iota, b
 # ---------------------------------------------------------------------------------------
 
 
-@function_arg_kernel(row=ROW_TYPE, prep=PREPARE_TYPE)
-def robust_gap(P, R, mu, row, prep, pdata, poff, pidx, pi, n_actions, kind_code, V, W, Q, per_player, own,
+@function_arg_kernel(block=BLOCK_TYPE)
+def robust_gap(P, R, mu, block, pdata, poff, pidx, pi, n_actions, kind_code, V, W, Q, per_player, own,
                Tv, Tw):
     """Robust gap ``max_i [mu.V^BR_{i,1} - mu.V^pi_{i,1}]`` of ``pi`` (compiled).
 
@@ -271,8 +272,8 @@ def robust_gap(P, R, mu, row, prep, pdata, poff, pidx, pi, n_actions, kind_code,
     modifications for CE, fixed deviations otherwise). Returns the gap and fills
     ``per_player`` (best-response value minus own value) and ``own`` (``mu.V^pi_{i,1}``). ``Tv``, ``Tw`` ``(H, S*A, n)``: the KL rows' last log inverse
     temperatures of the policy evaluation and of player ``i``'s best response (NaN: none
-    yet), warm starts across calls (see :func:`_support`; same solver, same tolerance).
-    ``row``, ``prep``, ``pdata``, ``poff``, ``pidx``: the sets' row kernels (module docstring).
+    yet), warm starts across calls (same solver, same tolerance). ``block``, ``pdata``,
+    ``poff``, ``pidx``: the sets' block function and parameters (module docstring).
     """
     H = P.shape[0]
     SA = P.shape[1]
@@ -280,15 +281,16 @@ def robust_gap(P, R, mu, row, prep, pdata, poff, pidx, pi, n_actions, kind_code,
     n = R.shape[2]
     A = SA // S
     strides = strides_of(n_actions)
-    iw = np.empty(S, dtype=np.int64)
-    fw = np.empty(work_size(S))
-    work = np.empty(work_size(S))
+    iw, fw, work, rows, sup = _engine_buffers(S, SA)
     V[H] = 0.0
     for h in range(H - 1, -1, -1):
         for i in range(n):
-            v = V[h + 1, i]
-            prm = _params(pdata, poff, pidx, h, i)
-            prep(i, v, prm, iw, fw)
+            m = 0
+            for r in range(SA):
+                if pi[h, r // A, r % A] != 0.0:
+                    rows[m] = r
+                    m += 1
+            block(i, P[h], V[h + 1, i], _params(pdata, poff, pidx, h, i), iw, fw, work, rows, m, Tv, h, sup)
             for s in range(S):
                 acc = 0.0
                 for a in range(A):
@@ -296,7 +298,7 @@ def robust_gap(P, R, mu, row, prep, pdata, poff, pidx, pi, n_actions, kind_code,
                     if w == 0.0:
                         continue
                     r = s * A + a
-                    q = R[h, r, i] + _support(row, i, P[h], r, v, prm, iw, fw, work, Tv, h)
+                    q = R[h, r, i] + sup[r]
                     acc += w * q
                 V[h, i, s] = acc
     best = -np.inf
@@ -309,8 +311,6 @@ def robust_gap(P, R, mu, row, prep, pdata, poff, pidx, pi, n_actions, kind_code,
         W[H] = 0.0
         for h in range(H - 1, -1, -1):
             w_next = W[h + 1]
-            prm = _params(pdata, poff, pidx, h, i)
-            prep(i, w_next, prm, iw, fw)
             # Q of player i only on the rows a deviation can reach: (s, b, a_{-i}) with
             # a_{-i} played by the others under pi
             need[:] = False
@@ -321,9 +321,14 @@ def robust_gap(P, R, mu, row, prep, pdata, poff, pidx, pi, n_actions, kind_code,
                         a0 = a - ai * st
                         for b in range(Ai):
                             need[s * A + a0 + b * st] = True
+            m = 0
             for r in range(SA):
                 if need[r]:
-                    Q[r] = R[h, r, i] + _support(row, i, P[h], r, w_next, prm, iw, fw, work, Tw, h)
+                    rows[m] = r
+                    m += 1
+            block(i, P[h], w_next, _params(pdata, poff, pidx, h, i), iw, fw, work, rows, m, Tw, h, sup)
+            for k in range(m):
+                Q[rows[k]] = R[h, rows[k], i] + sup[rows[k]]
             for s in range(S):
                 lo = s * A
                 if kind_code == CE:

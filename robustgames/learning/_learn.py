@@ -141,7 +141,7 @@ def learn(game, learner, episodes, *, rng=None, U=None, progress=False, keep_pol
     def exact_gap(pi):
         if compiled is not None:
             c = compiled
-            g = K.robust_gap(P0, R, mu, c.row, c.prepare, c.pdata, c.poff, c.pidx, pi, n_actions, kind_code, Vw,
+            g = K.robust_gap(P0, R, mu, c.block, c.pdata, c.poff, c.pidx, pi, n_actions, kind_code, Vw,
                              Ww, Qw, per, own_v, Tv, Tw)
             return max(g, 0.0), per.copy(), own_v.copy()
         res = _gap(game, sets, pi, kind)

@@ -146,7 +146,7 @@ class _Planner:
         c = self.compiled
         if c is not None:
             self.backup = "compiled"
-            capped = K.plan(self.Phat, self.N, self.Rhat, c.row, c.prepare, c.pdata, c.poff, c.pidx, self.span,
+            capped = K.plan(self.Phat, self.N, self.Rhat, c.block, c.pdata, c.poff, c.pidx, self.span,
                             self.tv_radius, self.c_b, self.iota, self.bernstein, self.n_actions, self.kind,
                             self.Qbar, self.Qlow, self.Qprev, self.Vbar, self.Vlow, self.pi, self.Sb, self.Sl,
                             self.Tb, self.Tl, tie_u)
