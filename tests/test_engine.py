@@ -194,3 +194,32 @@ def test_row_set_values_by_rows_match_worst_value():
     np.testing.assert_allclose(out, want, atol=1e-14, rtol=0)
     with pytest.raises(NotImplementedError, match="worst-case distributions"):
         U.worst_distribution(P, v)
+
+
+def test_block_cache_only_for_package_sources():
+    """Block functions are cached on disk only for row kernels in robustgames' hashed
+    sources; a user's row (whose file the cache key does not cover) compiles per process."""
+    from robustgames.uncertainty._engine import _in_hashed_sources, block_kernel
+
+    tv = rg.TV(0.1).row_kernel()
+    user = RowSet(_contamination_by_hand, [0.1]).row_kernel()
+    assert _in_hashed_sources(tv.row) and _in_hashed_sources(tv.prepare)
+    assert not _in_hashed_sources(user.row)
+    assert block_kernel(tv.row, tv.prepare)._cache.__class__.__name__ != "NullCache"
+    assert block_kernel(user.row, user.prepare)._cache.__class__.__name__ == "NullCache"
+
+
+@numba.njit
+def _mean_of_min_and_dot(p0, v, params):
+    return 0.5 * (p0 @ v) + 0.5 * v.min()
+
+
+def test_two_user_rows_get_their_own_block():
+    """Each user row function gets its own compiled block (no sharing by name)."""
+    rng = np.random.default_rng(2)
+    P = rng.dirichlet(np.ones(4), size=6)
+    v = rng.random(4)
+    a = RowSet(_contamination_by_hand, [0.0]).worst_value(P, v)
+    b = RowSet(_mean_of_min_and_dot, [0.0]).worst_value(P, v)
+    np.testing.assert_allclose(a, P @ v, atol=1e-14, rtol=0)
+    np.testing.assert_allclose(b, 0.5 * P @ v + 0.5 * v.min(), atol=1e-14, rtol=0)

@@ -53,8 +53,6 @@ from numba import types
 from numba.core.dispatcher import Dispatcher
 from numba.core.types.function_type import CompileResultWAP
 
-from numba.core.caching import NullCache
-
 from .._jit import JIT_OPTIONS, function_arg_kernel, kernel
 
 _RO2 = types.Array(types.float64, 2, "C", readonly=True)
@@ -164,14 +162,36 @@ def _block_template(i, P, v, params, iw, fw, work, rows, n_rows, T, h, out):
 
 
 _BLOCKS: dict = {}
+_HASHED: set = set()
+
+
+def _in_hashed_sources(fn) -> bool:
+    """Whether the compiled function ``fn`` is a module-level function (not a closure, such
+    as the adapter of a user row, which binds the user's function) defined in a file the
+    numba cache directory is keyed on (:func:`robustgames._jit._source_files`)."""
+    import inspect  # noqa: PLC0415
+    import pathlib  # noqa: PLC0415
+
+    from .._jit import _source_files  # noqa: PLC0415
+
+    if fn.py_func.__closure__ is not None:
+        return False
+    if not _HASHED:
+        _HASHED.update(str(p) for p in _source_files())
+    try:
+        return str(pathlib.Path(inspect.getfile(fn.py_func)).resolve()) in _HASHED
+    except (TypeError, OSError):
+        return False
 
 
 def block_kernel(row, prepare):
     """The engine's block function of one set family: :func:`_block_template` with the
     set's ``row`` and ``prepare`` bound as globals, compiled once per ``(row, prepare)``.
 
-    It is cached on disk when ``row`` itself is (``cache=True``: the built-in sets, under a
-    name derived from the row function's), else compiled once per process (user rows).
+    It is cached on disk when ``row`` and ``prepare`` are defined in robustgames' own
+    sources (the built-in sets; the cache directory is keyed by a hash of those files, see
+    :mod:`robustgames._jit`, so an edit there starts a fresh cache), else compiled once per
+    process (user rows: an on-disk copy would not notice edits to the user's file).
     One indirect call per block of rows instead of one per row (a call through a
     first-class function cannot be inlined; measured ~40 ns per call here, more than a TV
     row of 10 states)."""
@@ -187,7 +207,7 @@ def block_kernel(row, prepare):
         clone.__qualname__ = (f"_block__{row.py_func.__module__}.{row.py_func.__qualname__}__"
                               f"{prepare.py_func.__module__}.{prepare.py_func.__qualname__}").replace("<", "_").replace(">", "_")
         clone.__module__ = t.__module__
-        cached = not isinstance(getattr(row, "_cache", None), NullCache)
+        cached = _in_hashed_sources(row) and _in_hashed_sources(prepare)
         fn = _BLOCKS[key] = numba.njit(**{**JIT_OPTIONS, "cache": cached})(clone)
     return fn
 
