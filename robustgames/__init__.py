@@ -53,7 +53,7 @@ from .factorization import dropped_term_shift, igm_report, target_fixed_point, t
 from .learning import DRNVI, MORNAVI, OptimisticNashVI, SaturationWarning, UniformPolicy, learn
 from .planning import best_response, evaluate, gap, group_dro_solve, solve, solve_rqe
 from .risk import c51_project, cvar, entropic_risk, mean_variance, return_distribution
-from .uncertainty import KL, TV, ChiSquare, Contamination, Group, UncertaintySet
+from .uncertainty import KL, TV, ChiSquare, Contamination, Group, RowSet, UncertaintySet
 
 __all__ = [
     "__version__",
@@ -84,6 +84,7 @@ __all__ = [
     "ChiSquare",
     "Contamination",
     "Group",
+    "RowSet",
     # stage-game equilibria
     "zero_sum",
     "nash",

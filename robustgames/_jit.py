@@ -115,3 +115,54 @@ def parallel_kernel(func=None, **extra):
     if func is None:
         return lambda f: SizeDispatcher(f, extra)
     return SizeDispatcher(func, extra)
+
+
+class FunctionArgKernel:
+    """A serial kernel some of whose arguments are compiled functions, declared as numba
+    first-class function types (``positions``: argument index -> ``numba.types.FunctionType``).
+
+    Each call goes straight to the compiled code; the first call with new argument types
+    compiles (or loads from the on-disk cache) an overload whose function arguments are
+    typed by ``positions``, so ONE machine-code copy serves every function passed there
+    (numba would otherwise specialise the kernel per function object and could not cache
+    it). Numba's "first-class function type is experimental" warning is silenced here.
+    """
+
+    def __init__(self, func, positions):
+        self.py_func = func
+        self.positions = dict(positions)
+        self.dispatcher = numba.njit(**JIT_OPTIONS)(func)
+        self.dispatcher._can_compile = False  # only explicit signatures (see __call__)
+        functools.update_wrapper(self, func)
+
+    def __call__(self, *args):
+        try:
+            return self.dispatcher(*args)
+        except TypeError as exc:
+            if "No matching definition" not in str(exc):
+                raise
+        sig = tuple(self.positions[k] if k in self.positions else numba.typeof(a) for k, a in enumerate(args))
+        import warnings  # noqa: PLC0415
+
+        from numba.core.errors import NumbaExperimentalFeatureWarning  # noqa: PLC0415
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NumbaExperimentalFeatureWarning)
+            self.dispatcher._can_compile = True
+            try:
+                self.dispatcher.compile(sig)
+            finally:
+                self.dispatcher._can_compile = False
+            return self.dispatcher(*args)
+
+
+def function_arg_kernel(**positions):
+    """Decorator: :class:`FunctionArgKernel` with ``positions`` given as ``name=type`` for
+    the function-typed parameters (matched to the signature of the decorated function)."""
+    import inspect  # noqa: PLC0415
+
+    def wrap(func):
+        names = list(inspect.signature(func).parameters)
+        return FunctionArgKernel(func, {names.index(k): t for k, t in positions.items()})
+
+    return wrap

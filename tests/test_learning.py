@@ -168,23 +168,26 @@ def test_invalid_inputs():
 
 
 def test_kernel_support_rows_match_set_hooks():
+    """Every set's row kernel (the engine's interface, what the learners' kernels call)
+    against the set's own batched hook, on rows with zeros and a tie in v."""
+    from robustgames.uncertainty import Group
+    from robustgames.uncertainty._engine import values_by_rows
+
     rng = np.random.default_rng(3)
     P = rng.dirichlet(np.ones(6) * 0.5, size=40)
     P[:5, 2] = 0.0
     P[:5] /= P[:5].sum(axis=1, keepdims=True)
     v = rng.random(6) * 4
     v[1] = v[3]  # a tie
-    sets = [(rg.TV(0.0), K.NOMINAL_CODE), (rg.TV(0.2), K.TV_CODE), (rg.TV(1.0), K.TV_CODE),
-            (_kl(0.05), K.KL_CODE), (_kl(3.0), K.KL_CODE)]
-    Cont = getattr(rg, "Contamination", None)
-    if Cont is not None:
-        sets.append((Cont(0.3), K.CONTAMINATION_CODE))
-    for U, code in sets:
+    sets = [rg.TV(0.0), rg.TV(0.2), rg.TV(1.0), _kl(0.0), _kl(0.05), _kl(3.0), rg.Contamination(0.3),
+            rg.ChiSquare(0.0), rg.ChiSquare(0.3), rg.ChiSquare(20.0),
+            Group(rng.dirichlet(np.ones(6), size=3)), Group(rng.dirichlet(np.ones(6), size=(3, 40)))]
+    for U in sets:
         ref = np.empty(len(P))
         U._values(P, v, ref)
         out = np.empty(len(P))
-        K.supports_step(P, v, code, float(U.radius), out)
-        np.testing.assert_allclose(out, ref, atol=1e-12, rtol=0)
+        values_by_rows(U.row_kernel(), P, v, out)
+        np.testing.assert_allclose(out, ref, atol=1e-12, rtol=0, err_msg=repr(U))
 
 
 def test_episode_sampling_frequencies():

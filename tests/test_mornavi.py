@@ -17,7 +17,11 @@ def _kl(r):
 
 
 class _MyTV(rg.TV):
-    """The TV ball, unknown to the compiled kernels: exercises the `_values` hook path."""
+    """The TV ball without a row kernel (a set written before the engine's interface,
+    implementing only `_values`): exercises the learners' `_values` hook path."""
+
+    def row_kernel(self):
+        return None
 
 
 def check_gaps(res, game, U, kind, every=25):

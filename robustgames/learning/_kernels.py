@@ -12,12 +12,14 @@ Layout: kernels ``P (H, S*A, S)``, rewards ``R (H, S*A, n)``, values ``V (H+1, n
 (one contiguous vector per step and player), joint policies ``pi (H, S, A)``, where ``A``
 is the number of flat joint actions (C order, as :attr:`MarkovGame.flat_transitions`).
 
-Support functions available in nopython code (set codes): ``TV`` (the row function ``tv_row`` of :mod:`robustgames.uncertainty._tv`, reused as is),
-``KL`` (the row solver ``_kl_row`` of :mod:`robustgames.uncertainty._kl`, reused as is),
-``CONTAMINATION`` (``contamination_row`` of :mod:`robustgames.uncertainty._contamination`:
-``(1-rho) p.v + rho min_s v``) and ``NOMINAL`` (``p.v``, any set of radius 0). Other sets
-go through their ``_values`` hook from Python. Values are sorted once per step and
-player by ``descending`` of :mod:`robustgames.uncertainty._tv`.
+Support functions: every set's compiled row kernel, through the one interface of
+:mod:`robustgames.uncertainty._engine` (the family's block function ``block`` passed as a
+numba first-class function: ``prepare`` once, then ``row`` on a list of rows; parameters
+in ``pdata[poff[k]:poff[k+1]]`` with ``k = pidx[h, i]``; see
+:class:`robustgames.uncertainty._engine.CompiledSets`). The kernels below never look at
+a set's family: TV, KL, chi-square, contamination, group and user-defined sets
+(:class:`robustgames.uncertainty.RowSet`) all run compiled. The KL row solver is
+warm-started per row (``T`` arrays).
 """
 
 from __future__ import annotations
@@ -26,67 +28,27 @@ import math
 
 import numpy as np
 
-from .._jit import kernel
+from .._jit import function_arg_kernel, kernel
 from ..equilibria import CE, solve_stage
 from ..equilibria._correlated import strides_of
-from ..uncertainty._contamination import contamination_row
-from ..uncertainty._kl import _TILT, H_TOL, _kl_core, _kl_row, _kl_row_from
-from ..uncertainty._tv import descending, tv_row
+from ..uncertainty._engine import BLOCK_TYPE, work_size
 
 LN2 = math.log(2.0)
-TV_CODE = 0
-KL_CODE = 1
-CONTAMINATION_CODE = 2
-NOMINAL_CODE = 3
 
 
 @kernel
-def support_row(code, radius, P, r, v, order):
-    """Support function ``sigma_U(P[r])(v)`` of the set with ``code`` and ``radius``."""
-    if code == TV_CODE:
-        return tv_row(P, r, v, order, radius)
-    if code == KL_CODE:
-        value, _, _, _, _ = _kl_row(P, r, v, radius)
-        return value
-    if code == CONTAMINATION_CODE:
-        return contamination_row(P, r, v, order, radius)
-    dot = 0.0
-    for s in range(P.shape[1]):
-        dot += P[r, s] * v[s]
-    return dot
+def _params(pdata, poff, pidx, h, i):
+    """Parameters of player ``i``'s set at step ``h`` (``pidx`` has one row per step, or a
+    single row for every step)."""
+    k = pidx[h if pidx.shape[0] > 1 else 0, i]
+    return pdata[poff[k]:poff[k + 1]]
 
 
 @kernel
-def support_row_from(code, radius, P, r, v, order, T, h, i):
-    """:func:`support_row`, with the KL row solver warm-started from the log inverse
-    temperature ``T[h, r, i]`` of the previous solve of this row (NaN: cold start), which
-    is then updated. Consecutive episodes change ``P_hat`` and the values a little, so the
-    previous root is a close Newton start (same solver, same tolerance)."""
-    if code == KL_CODE:
-        value, kind, beta, _, _ = _kl_row_from(P, r, v, radius, T[h, r, i])
-        T[h, r, i] = math.log(beta) if kind == _TILT and beta > 0.0 else np.nan
-        return value
-    return support_row(code, radius, P, r, v, order)
-
-
-@kernel
-def support_row_ws(code, radius, P, r, v, order, T, h, i, pk, xk, ek):
-    """:func:`support_row_from` with caller-owned scratch ``pk, xk, ek`` (``S`` entries
-    each) for the KL row solver: the same call as :func:`_kl_row_from` (same solver,
-    start and tolerance, bit-identical results) without its three allocations per row."""
-    if code == KL_CODE:
-        value, kind, beta, _, _ = _kl_core(P, r, v, radius, np.nan, pk, xk, ek, H_TOL, T[h, r, i])
-        T[h, r, i] = math.log(beta) if kind == _TILT and beta > 0.0 else np.nan
-        return value
-    return support_row(code, radius, P, r, v, order)
-
-
-@kernel
-def supports_step(P, v, code, radius, out):
-    """``out[r] = sigma_U(P[r])(v)`` for every row ``r`` of the 2-D ``P``."""
-    order = descending(v)
-    for r in range(P.shape[0]):
-        out[r] = support_row(code, radius, P, r, v, order)
+def _engine_buffers(S, SA):
+    """Scratch of the block function: ``iw``, ``fw``, ``work``, a row list and values."""
+    return (np.empty(S, dtype=np.int64), np.empty(work_size(S)), np.empty(work_size(S)),
+            np.empty(SA, dtype=np.int64), np.empty(SA))
 
 
 # ---------------------------------------------------------------------------------------
@@ -249,15 +211,16 @@ def low_step(h, Sl, Phat, N, R, span, c_b, iota, bernstein, Qlow, Vbar, Vlow, pi
             Vlow[h, i, s] = acc
 
 
-@kernel
-def plan(Phat, N, R, codes, radii, span, tv_radius, c_b, iota, bernstein, n_actions,
+@function_arg_kernel(block=BLOCK_TYPE)
+def plan(Phat, N, R, block, pdata, poff, pidx, span, tv_radius, c_b, iota, bernstein, n_actions,
          kind_code, Qbar, Qlow, Qprev, Vbar, Vlow, pi, Sb, Sl, Tb, Tl, tie_u):
-    """All steps of MORNAVI's planning, every support function compiled (set codes).
+    """All steps of MORNAVI's planning, every support function compiled (the sets' block
+    function ``block`` with parameters ``pdata``/``poff``/``pidx``, see the module docstring).
 
     Support values are computed only where they are read: visited rows for ``Qbar``,
     visited rows the policy plays for ``Qlow``. ``Tb``, ``Tl`` ``(H, S*A, n)``: the KL
     rows' last log inverse temperatures (optimistic, pessimistic), warm starts for the
-    next episode (see :func:`support_row_from`). ``tie_u (H, S, n, max A_i)``: uniforms
+    next episode. ``tie_u (H, S, n, max A_i)``: uniforms
     that break ties of the stage games (:func:`relabelled_stage`). Returns the number of
     visited ``(h, s, a, i)`` whose ``Qbar`` sits at its cap.
     """
@@ -267,25 +230,29 @@ def plan(Phat, N, R, codes, radii, span, tv_radius, c_b, iota, bernstein, n_acti
     n = Qbar.shape[2]
     A = pi.shape[2]
     S = Phat.shape[2]
-    pk = np.empty(S)
-    xk = np.empty(S)
-    ek = np.empty(S)
+    iw, fw, work, rows, vals = _engine_buffers(S, SA)
     for h in range(H - 1, -1, -1):
         P = Phat[h]
         for i in range(n):
-            v = Vbar[h + 1, i]
-            order = descending(v)
+            m = 0
             for r in range(SA):
                 if N[h, r] > 0.0:
-                    Sb[r, i] = support_row_ws(codes[i], radii[i], P, r, v, order, Tb, h, i, pk, xk, ek)
+                    rows[m] = r
+                    m += 1
+            block(i, P, Vbar[h + 1, i], _params(pdata, poff, pidx, h, i), iw, fw, work, rows, m, Tb, h, vals)
+            for k in range(m):
+                Sb[rows[k], i] = vals[rows[k]]
         capped += bar_step(h, Sb, Phat, N, R, span, tv_radius, c_b, iota, bernstein, n_actions,
                            kind_code, Qbar, Qprev, Vbar, pi, tie_u)
         for i in range(n):
-            v = Vlow[h + 1, i]
-            order = descending(v)
+            m = 0
             for r in range(SA):
                 if N[h, r] > 0.0 and pi[h, r // A, r % A] > 0.0:
-                    Sl[r, i] = support_row_ws(codes[i], radii[i], P, r, v, order, Tl, h, i, pk, xk, ek)
+                    rows[m] = r
+                    m += 1
+            block(i, P, Vlow[h + 1, i], _params(pdata, poff, pidx, h, i), iw, fw, work, rows, m, Tl, h, vals)
+            for k in range(m):
+                Sl[rows[k], i] = vals[rows[k]]
         low_step(h, Sl, Phat, N, R, span, c_b, iota, bernstein, Qlow, Vbar, Vlow, pi)
     return capped
 
@@ -295,8 +262,9 @@ def plan(Phat, N, R, codes, radii, span, tv_radius, c_b, iota, bernstein, n_acti
 # ---------------------------------------------------------------------------------------
 
 
-@kernel
-def robust_gap(P, R, mu, codes, radii, pi, n_actions, kind_code, V, W, Q, per_player, own, Tv, Tw):
+@function_arg_kernel(block=BLOCK_TYPE)
+def robust_gap(P, R, mu, block, pdata, poff, pidx, pi, n_actions, kind_code, V, W, Q, per_player, own,
+               Tv, Tw):
     """Robust gap ``max_i [mu.V^BR_{i,1} - mu.V^pi_{i,1}]`` of ``pi`` (compiled).
 
     The same recursions as :mod:`robustgames.planning._evaluate` and
@@ -304,8 +272,8 @@ def robust_gap(P, R, mu, codes, radii, pi, n_actions, kind_code, V, W, Q, per_pl
     modifications for CE, fixed deviations otherwise). Returns the gap and fills
     ``per_player`` (best-response value minus own value) and ``own`` (``mu.V^pi_{i,1}``). ``Tv``, ``Tw`` ``(H, S*A, n)``: the KL rows' last log inverse
     temperatures of the policy evaluation and of player ``i``'s best response (NaN: none
-    yet), warm starts across calls (see :func:`support_row_from`; same solver, same
-    tolerance).
+    yet), warm starts across calls (same solver, same tolerance). ``block``, ``pdata``,
+    ``poff``, ``pidx``: the sets' block function and parameters (module docstring).
     """
     H = P.shape[0]
     SA = P.shape[1]
@@ -313,14 +281,16 @@ def robust_gap(P, R, mu, codes, radii, pi, n_actions, kind_code, V, W, Q, per_pl
     n = R.shape[2]
     A = SA // S
     strides = strides_of(n_actions)
-    pk = np.empty(S)
-    xk = np.empty(S)
-    ek = np.empty(S)
+    iw, fw, work, rows, sup = _engine_buffers(S, SA)
     V[H] = 0.0
     for h in range(H - 1, -1, -1):
         for i in range(n):
-            v = V[h + 1, i]
-            order = descending(v)
+            m = 0
+            for r in range(SA):
+                if pi[h, r // A, r % A] != 0.0:
+                    rows[m] = r
+                    m += 1
+            block(i, P[h], V[h + 1, i], _params(pdata, poff, pidx, h, i), iw, fw, work, rows, m, Tv, h, sup)
             for s in range(S):
                 acc = 0.0
                 for a in range(A):
@@ -328,8 +298,7 @@ def robust_gap(P, R, mu, codes, radii, pi, n_actions, kind_code, V, W, Q, per_pl
                     if w == 0.0:
                         continue
                     r = s * A + a
-                    q = R[h, r, i] + support_row_ws(codes[i], radii[i], P[h], r, v, order, Tv, h, i,
-                                                       pk, xk, ek)
+                    q = R[h, r, i] + sup[r]
                     acc += w * q
                 V[h, i, s] = acc
     best = -np.inf
@@ -342,7 +311,6 @@ def robust_gap(P, R, mu, codes, radii, pi, n_actions, kind_code, V, W, Q, per_pl
         W[H] = 0.0
         for h in range(H - 1, -1, -1):
             w_next = W[h + 1]
-            order = descending(w_next)
             # Q of player i only on the rows a deviation can reach: (s, b, a_{-i}) with
             # a_{-i} played by the others under pi
             need[:] = False
@@ -353,10 +321,14 @@ def robust_gap(P, R, mu, codes, radii, pi, n_actions, kind_code, V, W, Q, per_pl
                         a0 = a - ai * st
                         for b in range(Ai):
                             need[s * A + a0 + b * st] = True
+            m = 0
             for r in range(SA):
                 if need[r]:
-                    Q[r] = R[h, r, i] + support_row_ws(codes[i], radii[i], P[h], r, w_next, order,
-                                                       Tw, h, i, pk, xk, ek)
+                    rows[m] = r
+                    m += 1
+            block(i, P[h], w_next, _params(pdata, poff, pidx, h, i), iw, fw, work, rows, m, Tw, h, sup)
+            for k in range(m):
+                Q[rows[k]] = R[h, rows[k], i] + sup[rows[k]]
             for s in range(S):
                 lo = s * A
                 if kind_code == CE:

@@ -14,10 +14,12 @@ in ``gap_per_player``), then samples the episode (start
 ``s_1 ~ initial``, ``a_h ~ pi^k_h(.|s_h)``, ``s_{h+1} ~ P0_h(.|s_h, a_h)``) and hands the
 trajectory to the learner. ``Regret(K) = sum_k gap(pi^k)`` (docs/theory.md section 4).
 
-The gap is computed by the compiled recursion of :func:`._kernels.robust_gap` when every
-set of the objective has a kernel code (TV, KL, contamination, radius 0) and by the
-planning layer's :func:`robustgames.planning._best_response._gap` otherwise
-(``gap_method="planning"`` forces the latter; the tests check that both agree).
+The gap is computed by the compiled recursion of :func:`._kernels.robust_gap` through
+every set's row kernel (:mod:`robustgames.uncertainty._engine`: TV, KL, chi-square,
+contamination, group and user-defined :class:`~robustgames.uncertainty.RowSet` sets) and
+by the planning layer's :func:`robustgames.planning._best_response._gap` for a set that
+only implements the ``_values`` hook (``gap_method="planning"`` forces the latter; the
+tests check that both agree).
 Consecutive episodes with an identical policy reuse the gap (it is a function of the
 policy alone).
 """
@@ -35,9 +37,9 @@ from .._validation import check_choice, check_positive_int
 from ..equilibria import KIND_CODES
 from ..planning._best_response import _gap
 from ..uncertainty import as_player_sets
+from ..uncertainty._engine import compile_sets
 from . import _kernels as K
 from ._learners import _check_game, _Learner
-from ._sets import compile_sets
 
 
 class SaturationWarning(UserWarning):
@@ -68,7 +70,7 @@ def learn(game, learner, episodes, *, rng=None, U=None, progress=False, keep_pol
     keep_policies : bool
         Also return every episode's joint policy, ``(K, H, S, A_1..A_n)``.
     gap_method : {"auto", "planning"}
-        ``"auto"``: compiled gap when the sets allow it; ``"planning"``: always
+        ``"auto"``: compiled gap (every set with a row kernel); ``"planning"``: always
         :func:`robustgames.gap`'s implementation.
     warn : bool
         Emit a :class:`SaturationWarning` when more than half of the learner's optimistic
@@ -115,6 +117,8 @@ def learn(game, learner, episodes, *, rng=None, U=None, progress=False, keep_pol
         sets = own
     else:
         sets = as_player_sets(U, n)
+    for i, Ui in enumerate(sets):
+        Ui.check_game(game, f"U[{i}]")
     kind = learner.equilibrium
     certifies = learner.certified and own is not None and list(own) == list(sets)
     rng = np.random.default_rng(rng)
@@ -125,7 +129,7 @@ def learn(game, learner, episodes, *, rng=None, U=None, progress=False, keep_pol
     mu = np.ascontiguousarray(game.initial)
     n_actions = np.asarray(game.n_actions, dtype=np.int64)
     kind_code = KIND_CODES[kind]
-    compiled = compile_sets(sets) if gap_method == "auto" else None
+    compiled = compile_sets(sets, H) if gap_method == "auto" else None
     Vw = np.zeros((H + 1, n, S))
     Ww = np.zeros((H + 1, S))
     Qw = np.zeros(S * A)
@@ -136,8 +140,9 @@ def learn(game, learner, episodes, *, rng=None, U=None, progress=False, keep_pol
 
     def exact_gap(pi):
         if compiled is not None:
-            g = K.robust_gap(P0, R, mu, compiled[0], compiled[1], pi, n_actions, kind_code, Vw, Ww, Qw, per,
-                             own_v, Tv, Tw)
+            c = compiled
+            g = K.robust_gap(P0, R, mu, c.block, c.pdata, c.poff, c.pidx, pi, n_actions, kind_code, Vw,
+                             Ww, Qw, per, own_v, Tv, Tw)
             return max(g, 0.0), per.copy(), own_v.copy()
         res = _gap(game, sets, pi, kind)
         return max(res.value, 0.0), np.asarray(res.per_player, dtype=float), np.asarray(res.policy_values, dtype=float)

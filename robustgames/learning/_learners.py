@@ -19,8 +19,8 @@ from .._validation import as_instance_or_list, check_choice, check_in_range, che
 from ..equilibria import KIND_CODES
 from ..planning._stage import check_equilibrium
 from ..uncertainty import TV, Contamination, UncertaintySet, as_player_sets
+from ..uncertainty._engine import compile_sets
 from . import _kernels as K
-from ._sets import compile_sets
 
 BONUSES = ("hoeffding", "bernstein")
 CAPS = ("theory", "horizon")
@@ -109,7 +109,13 @@ class _Planner:
         self.n_actions = np.asarray(game.n_actions, dtype=np.int64)
         self.kind = KIND_CODES[equilibrium]
         self.c_b, self.iota, self.bernstein = float(c_b), float(iota), bool(bernstein)
-        self.compiled = compile_sets(sets)
+        for i, U in enumerate(sets):
+            U.check_game(game, f"U[{i}]")
+        # every set's row kernel (uncertainty._engine); None only for a subclass that
+        # implements nothing but the _values hook
+        self.compiled = compile_sets(sets, H)
+        #: which backup ran in the last plan(): "compiled" (row kernels) or "hooks" (_values)
+        self.backup = None
         tv = np.zeros(n)
         for i, U in enumerate(sets):
             r = float(getattr(U, "radius", 0.0) or 0.0)
@@ -137,13 +143,15 @@ class _Planner:
 
     def plan(self):
         tie_u = self.tie_rng.random((self.H, self.S, self.n, int(self.n_actions.max())))
-        if self.compiled is not None:
-            codes, radii = self.compiled
-            capped = K.plan(self.Phat, self.N, self.Rhat, codes, radii, self.span, self.tv_radius, self.c_b,
-                            self.iota, self.bernstein, self.n_actions, self.kind, self.Qbar, self.Qlow,
-                            self.Qprev, self.Vbar, self.Vlow, self.pi, self.Sb, self.Sl, self.Tb, self.Tl,
-                            tie_u)
-        else:  # any set, through its _values hook (all rows)
+        c = self.compiled
+        if c is not None:
+            self.backup = "compiled"
+            capped = K.plan(self.Phat, self.N, self.Rhat, c.block, c.pdata, c.poff, c.pidx, self.span,
+                            self.tv_radius, self.c_b, self.iota, self.bernstein, self.n_actions, self.kind,
+                            self.Qbar, self.Qlow, self.Qprev, self.Vbar, self.Vlow, self.pi, self.Sb, self.Sl,
+                            self.Tb, self.Tl, tie_u)
+        else:  # a set with only the _values hook (no row kernel): from Python, all rows
+            self.backup = "hooks"
             capped = 0
             for h in range(self.H - 1, -1, -1):
                 for i, U in enumerate(self.sets):
@@ -208,9 +216,11 @@ class MORNAVI(_Learner):
     Parameters
     ----------
     U : UncertaintySet or list of UncertaintySet
-        One set for every player or one per player (agent-wise radii). TV, KL and
-        contamination sets run fully compiled; other sets are used through their
-        ``_values`` hook (slower). Sets apply to the EMPIRICAL kernel ``P_hat``.
+        One set for every player or one per player (agent-wise radii). Every set with a
+        row kernel (TV, KL, chi-square, contamination, group, :class:`~robustgames.uncertainty.RowSet`)
+        runs fully compiled (:mod:`robustgames.uncertainty._engine`); a subclass that only
+        implements the ``_values`` hook is called through it (slower). Sets apply to the
+        EMPIRICAL kernel ``P_hat``.
     equilibrium : {"cce", "ce", "nash"}
         Stage solution concept (``"nash"``: at most 2 players).
     bonus : {"hoeffding", "bernstein"}

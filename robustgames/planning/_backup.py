@@ -37,6 +37,16 @@ def robust_q(game: MarkovGame, sets, V_next: np.ndarray, h: int | None = None,
         Step for finite-horizon games; ``None`` for discounted games.
     players : iterable of int, optional
         Players to back up (default all); other columns of ``out`` are left untouched.
+
+    Notes
+    -----
+    The backup calls each set's batched ``_values`` hook, not the row-kernel interface of
+    :mod:`robustgames.uncertainty._engine` that the learners use: the built-in sets'
+    hooks are parallel kernels over the same row solvers, faster on planning's large
+    batches than a generic row loop (one sort of ``V`` per call, per-thread KL scratch,
+    the KL value tolerance). A set defined only by its row kernel (e.g.
+    :class:`robustgames.uncertainty.RowSet`) gets ``_values`` from that kernel, so every set
+    works in both halves (docs/theory.md section 2.9).
     """
     S, A, n = game.n_states, game.n_joint_actions, game.n_players
     if h is None:

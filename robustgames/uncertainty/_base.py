@@ -7,6 +7,11 @@ Every set ``U(p0)`` around a nominal row ``p0`` exposes its support function
 hooks that receive a C-contiguous ``(R, S)`` float64 array and a ``(S,)`` vector and write
 into a preallocated output (the compiled kernels). The planning layer calls the hooks
 directly after validating once per game.
+
+Every set also hands the compiled backup engine a row kernel, :meth:`UncertaintySet.row_kernel`
+(the interface of :mod:`robustgames.uncertainty._engine`): the learners' compiled kernels
+back up through it, whatever the set family. A set defined by a row kernel alone gets
+``_values`` from it, so it plugs into planning too.
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ class UncertaintySet:
     """Base class: an (s,a)-rectangular ambiguity set around a nominal distribution.
 
     Subclasses set :attr:`max_radius` (``None`` if unbounded) and implement
-    :meth:`_values` and :meth:`_distributions`.
+    :meth:`row_kernel` (the compiled row kernel of the backup engine), and, where a
+    faster batched version exists, :meth:`_values` and :meth:`_distributions`.
     """
 
     #: largest admissible radius (None: unbounded)
@@ -79,12 +85,36 @@ class UncertaintySet:
         """The divergence that defines the ball (subclasses with a ball override)."""
         raise NotImplementedError
 
-    # -- hooks -----------------------------------------------------------------------
-    def _values(self, P: np.ndarray, v: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover
-        raise NotImplementedError
+    # -- the backup engine's interface -----------------------------------------------
+    def row_kernel(self):
+        """The set's compiled row kernel for the backup engine, or ``None``.
 
-    def _distributions(self, P: np.ndarray, v: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover
-        raise NotImplementedError
+        Returns
+        -------
+        robustgames.uncertainty.RowKernel or None
+            ``row(P, r, v, params, iw, fw, work, warm) -> (value, warm_out)`` with ``value =
+            inf_{p in U(P[r])} p.v`` (docs/theory.md section 2), ``prepare(v, params, iw, fw)``
+            (once per value vector) and the ``float64`` ``params``; see
+            :mod:`robustgames.uncertainty._engine`. ``None`` (this default): the set has
+            only the ``_values`` hook, which the learners then call from Python (slower).
+            For a set written as a numba function of one row, use
+            :class:`robustgames.uncertainty.RowSet`.
+        """
+        return None
+
+    # -- hooks -----------------------------------------------------------------------
+    def _values(self, P: np.ndarray, v: np.ndarray, out: np.ndarray) -> None:
+        """``out[r] = sigma_{U(P[r])}(v)``; default: the row kernel, row by row."""
+        rk = self.row_kernel()
+        if rk is None:  # pragma: no cover - subclasses implement one of the two
+            raise NotImplementedError(f"{type(self).__name__} implements neither row_kernel() nor _values()")
+        from ._engine import values_by_rows  # noqa: PLC0415
+
+        values_by_rows(rk, P, v, out)
+
+    def _distributions(self, P: np.ndarray, v: np.ndarray, out: np.ndarray) -> None:
+        raise NotImplementedError(f"{type(self).__name__} does not provide worst-case distributions "
+                                  "(only its support function, worst_value)")
 
     # -- helpers ---------------------------------------------------------------------
     def _check(self, p0, v):

@@ -57,6 +57,7 @@ from numba import prange
 
 from .._jit import kernel, parallel_kernel
 from ._base import UncertaintySet
+from ._engine import RowKernel
 
 
 #: re-centre the running sums when ``M S2 - S1^2`` (``M`` times the centred sum of squares)
@@ -359,6 +360,29 @@ def _chi2_distributions(P, v, order, radius, out):
                     out[r, s] = 0.0
 
 
+@kernel
+def _chi2_prepare(i, v, params, iw, fw):
+    """The engine's ``prepare`` of chi-square: ``iw[:S]`` = increasing order of ``v`` (stable,
+    as :func:`ascending_order`), ``fw[:S] = v[order]``, ``fw[S]`` = :func:`_unit`,
+    ``fw[S+1]`` = :func:`_flush_level` (what :func:`_chi2_values` computes once per call)."""
+    S = v.shape[0]
+    order = np.argsort(v, kind="mergesort")
+    for k in range(S):
+        iw[k] = order[k]
+        fw[k] = v[order[k]]
+    scale = _unit(fw[:S])
+    fw[S] = scale
+    fw[S + 1] = _flush_level(fw[:S], scale)
+
+
+@kernel
+def _chi2_row_kernel(i, P, r, v, params, iw, fw, work, warm):
+    """The engine's ``row`` of chi-square: :func:`_chi2_row` with ``radius = params[0]``."""
+    S = P.shape[1]
+    value, _, _ = _chi2_row(P, r, fw[:S], iw[:S], params[0], fw[S], fw[S + 1])
+    return value, np.nan
+
+
 def chi_square_divergence(p0, p) -> np.ndarray:
     """``sum_{s in supp p0} (p_s - p0_s)^2 / p0_s`` along the last axis (``inf`` if ``p`` puts
     mass where ``p0`` is zero)."""
@@ -399,6 +423,11 @@ class ChiSquare(UncertaintySet):
     def divergence(self, p0, p):
         """The chi-square divergence ``sum_s (p_s - p0_s)^2 / p0_s`` along the last axis."""
         return chi_square_divergence(p0, p)
+
+    def row_kernel(self):
+        """Row kernel (:class:`~robustgames.uncertainty.RowKernel`): the breakpoint walk
+        :func:`_chi2_row` on ``v`` sorted once per value vector, ``params = [radius]``."""
+        return RowKernel(_chi2_row_kernel, _chi2_prepare, [self.radius])
 
     def _values(self, P, v, out):
         _chi2_values(P, v, ascending_order(v), self.radius, out)

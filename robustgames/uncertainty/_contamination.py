@@ -19,7 +19,8 @@ from numba import prange
 
 from .._jit import kernel, parallel_kernel
 from ._base import UncertaintySet
-from ._tv import descending
+from ._engine import RowKernel
+from ._tv import descending, prepare_descending
 
 
 @kernel
@@ -32,6 +33,12 @@ def contamination_row(P, r, v, order, rho):
     for s in range(S):
         dot += P[r, s] * v[s]
     return (1.0 - rho) * dot + rho * v[order[S - 1]]
+
+
+@kernel
+def _contamination_row_kernel(i, P, r, v, params, iw, fw, work, warm):
+    """The engine's ``row``: :func:`contamination_row` with ``rho = params[0]``."""
+    return contamination_row(P, r, v, iw, params[0]), np.nan
 
 
 @parallel_kernel
@@ -82,6 +89,11 @@ class Contamination(UncertaintySet):
         """Smallest contamination level ``rho`` that reaches ``p`` from ``p0`` (see
         :func:`contamination_divergence`)."""
         return contamination_divergence(p0, p)
+
+    def row_kernel(self):
+        """Row kernel (:class:`~robustgames.uncertainty.RowKernel`):
+        :func:`contamination_row`, ``params = [radius]``."""
+        return RowKernel(_contamination_row_kernel, prepare_descending, [self.radius])
 
     def _values(self, P, v, out):
         _contamination_values(P, v, descending(v), self.radius, out)

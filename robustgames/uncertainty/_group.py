@@ -17,27 +17,48 @@ import numbers
 import numpy as np
 from numba import prange
 
-from .._jit import parallel_kernel
+from .._jit import kernel, parallel_kernel
 from .._validation import as_float_array, check_distributions
 from ._base import UncertaintySet
+from ._engine import RowKernel, prepare_nothing
+
+
+@kernel
+def _hull_min(D, start, m, stride, S, v):
+    """``(min_g D_g . v, argmin)`` over the ``m`` vertices ``D[start + g stride : ... + S]``
+    of the flat array ``D`` (strict comparison: lowest ``g`` on ties)."""
+    best = np.inf
+    arg = 0
+    for g in range(m):
+        o = start + g * stride
+        dot = 0.0
+        for s in range(S):
+            dot += D[o + s] * v[s]
+        if dot < best:
+            best = dot
+            arg = g
+    return best, arg
 
 
 @parallel_kernel
-def _group_argmin(D, v, out_value, out_arg):
-    """``D`` is ``(m, Rd, S)``; row ``r`` of the output uses ``D[:, r]`` (``Rd`` rows)."""
-    m, Rd, S = D.shape
+def _group_argmin(D, m, Rd, S, v, out_value, out_arg):
+    """``D`` is the flat ``(m, Rd, S)`` array; row ``r`` of the output uses ``D[:, r]``."""
     for r in prange(Rd):
-        best = np.inf
-        arg = 0
-        for g in range(m):
-            dot = 0.0
-            for s in range(S):
-                dot += D[g, r, s] * v[s]
-            if dot < best:  # strict: lowest g on ties
-                best = dot
-                arg = g
+        best, arg = _hull_min(D, r * S, m, Rd * S, S, v)
         out_value[r] = best
         out_arg[r] = arg
+
+
+@kernel
+def _group_row_kernel(i, P, r, v, params, iw, fw, work, warm):
+    """The engine's ``row`` of a group set: ``params = [m, Rd, S, D (m, Rd, S) flat]``; row
+    ``r`` uses the hull ``D[:, r]`` (``D[:, 0]`` if ``Rd = 1``). ``P`` only indexes rows."""
+    m = int(params[0])
+    Rd = int(params[1])
+    S = int(params[2])
+    rr = 0 if Rd == 1 else r
+    best, arg = _hull_min(params, 3 + rr * S, m, Rd * S, S, v)
+    return best, np.nan
 
 
 class Group(UncertaintySet):
@@ -138,8 +159,19 @@ class Group(UncertaintySet):
             )
         vals = np.empty(D3.shape[1])
         args = np.empty(D3.shape[1], dtype=np.int64)
-        _group_argmin(D3, np.ascontiguousarray(v, dtype=np.float64), vals, args)
+        _group_argmin(np.ascontiguousarray(D3).reshape(-1), D3.shape[0], D3.shape[1], S,
+                      np.ascontiguousarray(v, dtype=np.float64), vals, args)
         return D3, vals, args
+
+    def row_kernel(self):
+        """Row kernel (:class:`~robustgames.uncertainty.RowKernel`): ``min_g D_g . v`` of
+        the row's hull, ``params = [m, Rd, S, distributions flat]`` (``Rd = 1``: one hull for
+        every row). A time-indexed set hands its step's kernel through :meth:`at_step`."""
+        D = self.distributions
+        S = D.shape[-1]
+        D3 = D.reshape(D.shape[0], -1, S)
+        return RowKernel(_group_row_kernel, prepare_nothing,
+                         np.concatenate([[D3.shape[0], D3.shape[1], S], D3.reshape(-1)]))
 
     def _values(self, P, v, out):
         D3, vals, args = self._argmin(P.shape[0], v)

@@ -70,6 +70,7 @@ from numba import prange
 
 from .._jit import kernel, parallel_kernel
 from ._base import UncertaintySet
+from ._engine import RowKernel, prepare_nothing
 from ._fastexp import exp as _fexp
 
 #: maximum number of Newton/bisection passes per row (a safety net: Newton needs 2-8,
@@ -477,6 +478,20 @@ def _kl_row(P, r, v, radius):
     return _kl_row_from(P, r, v, radius, np.nan)
 
 
+@kernel
+def _kl_row_kernel(i, P, r, v, params, iw, fw, work, warm):
+    """The engine's ``row`` of KL: :func:`_kl_core` with ``radius = params[0]``, scratch in
+    ``work`` (``3 S`` entries), Newton started from ``warm`` (a previous ``log beta`` of this
+    row, NaN: the default start); returns ``(value, log beta)`` (NaN unless the worst case is
+    a tilt). Tolerance ``H_TOL``, as :func:`_kl_row`."""
+    S = P.shape[1]
+    value, kind, beta, _, _ = _kl_core(P, r, v, params[0], np.nan, work[:S], work[S:2 * S],
+                                       work[2 * S:3 * S], H_TOL, warm)
+    if kind == _TILT and beta > 0.0:
+        return value, math.log(beta)
+    return value, np.nan
+
+
 #: rows per scratch allocation in the batched kernels
 _CHUNK = 64
 
@@ -579,6 +594,11 @@ class KL(UncertaintySet):
     def divergence(self, p0, p):
         """``KL(p || p0)`` along the last axis."""
         return kl_divergence(p0, p)
+
+    def row_kernel(self):
+        """Row kernel (:class:`~robustgames.uncertainty.RowKernel`): the row solver
+        :func:`_kl_core` (tolerance 1e-12, warm-startable), ``params = [radius]``."""
+        return RowKernel(_kl_row_kernel, prepare_nothing, [self.radius])
 
     def _values(self, P, v, out):
         _kl_values(P, v, self.radius, out, np.empty(out.shape[0], dtype=np.int64))

@@ -20,6 +20,7 @@ from numba import prange
 
 from .._jit import kernel, parallel_kernel
 from ._base import UncertaintySet
+from ._engine import RowKernel
 
 
 @kernel
@@ -58,6 +59,20 @@ def tv_row(P, r, v, order, sigma):
         # all mass off s_min was removed: the value saturates at min v exactly
         return v_min
     return base - red
+
+
+@kernel
+def prepare_descending(i, v, params, iw, fw):
+    """The engine's ``prepare`` of TV and contamination: ``iw[:S] = descending(v)``."""
+    order = descending(v)
+    for k in range(v.shape[0]):
+        iw[k] = order[k]
+
+
+@kernel
+def _tv_row_kernel(i, P, r, v, params, iw, fw, work, warm):
+    """The engine's ``row`` of TV: :func:`tv_row` with ``radius = params[0]``."""
+    return tv_row(P, r, v, iw, params[0]), np.nan
 
 
 @parallel_kernel
@@ -111,6 +126,11 @@ class TV(UncertaintySet):
     def divergence(self, p0, p):
         """``0.5 * ||p - p0||_1`` along the last axis."""
         return 0.5 * np.abs(np.asarray(p, float) - np.asarray(p0, float)).sum(axis=-1)
+
+    def row_kernel(self):
+        """Row kernel (:class:`~robustgames.uncertainty.RowKernel`): :func:`tv_row` on
+        ``v``'s decreasing order, ``params = [radius]``."""
+        return RowKernel(_tv_row_kernel, prepare_descending, [self.radius])
 
     def _values(self, P, v, out):
         _tv_values(P, v, descending_order(v), self.radius, out)
