@@ -16,6 +16,8 @@ except ImportError as exc:  # pragma: no cover
                       "pip install -e \".[deep]\"") from exc
 
 from . import _losses as losses
-from ._factorised import MIXERS, train_factorised
+from ._factorised import MIXERS, QMixer, VDNMixer, train_factorised
+from ._mappo import VARIANTS, regularised_exploitability, train_rqe_mappo, variant_parameters
 
-__all__ = ["losses", "train_factorised", "MIXERS"]
+__all__ = ["losses", "train_factorised", "MIXERS", "QMixer", "VDNMixer", "train_rqe_mappo",
+           "regularised_exploitability", "variant_parameters", "VARIANTS"]

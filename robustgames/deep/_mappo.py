@@ -37,10 +37,12 @@ values than to the RQE; :func:`train_rqe_mappo` measures by how much, exactly:
 * ``distance_rqe`` / ``distance_qre``: ``max`` over the decision points the learned policy
   reaches (nominal kernel) and the players of the total-variation distance
   ``||x_i - x_i^*||_1 / 2`` to the exact Markov RQE (``rg.solve_rqe(game, tau, eps)``) and
-  to the logit QRE (``rg.solve_rqe(game, 0, eps)``);
+  to the logit QRE (``rg.solve_rqe(game, 0, eps)``); ``*_mean``: the same distance averaged
+  over the learned policy's own step-state occupancy ``d_h(s) / H`` (max over players);
 * ``exploitability``: the learned policy's maximal one-stage regularised deviation gain in
   the RQE game (the continuation values are the learned policy's own RQE-recursion values,
-  value convention ``"regularized"``), over the reached points: 0 exactly at an RQE;
+  value convention ``"regularized"``), max over the reached points (``exploitability``) and
+  occupancy-averaged (``exploitability_mean``): 0 exactly at an RQE;
 * ``critic``: at the start state, the critic's distribution against the exact return
   distribution of the learned policy (:func:`robustgames.return_distribution`, projected
   on the same grid): Wasserstein-1 distance, and the critic's entropic risk against the
@@ -141,6 +143,17 @@ def _product(strats, h, s):
     return pol.reshape(-1)
 
 
+def _occupancy(game, joint):
+    """``d_h(s)``: the probability of being at ``s`` at step ``h`` under ``joint`` and the
+    nominal kernel, ``(H, S)``."""
+    P = game.flat_transitions
+    d = np.zeros((game.horizon, game.n_states))
+    d[0] = game.initial
+    for h in range(game.horizon - 1):
+        d[h + 1] = np.einsum("s,sa,sat->t", d[h], joint[h], P[h])
+    return d
+
+
 def _mean_values(game, joint):
     """Expected total reward of every player at ``game.initial`` (backward pass)."""
     P, R = game.flat_transitions, game.flat_rewards
@@ -230,17 +243,22 @@ def train_rqe_mappo(game: MarkovGame, tau: float, epsilon: float, *, iterations:
         gain, _ = regularised_exploitability(game, xs, tau, epsilon)
         hist["iteration"].append(it)
         hist["episodes"].append(it * episodes)
+        occ = _occupancy(game, joint) / H
         hist["exploitability"].append(float(gain[reach].max()))
+        hist["exploitability_mean"].append(float((occ[..., None] * gain).sum(axis=(0, 1)).max()))
         for key, sol in (("distance_rqe", ref), ("distance_qre", qre)):
             if sol is None:
                 hist[key].append(None)
+                hist[key + "_mean"].append(None)
                 continue
-            d = max(float((0.5 * np.abs(xs[i] - sol.strategies[i]).sum(-1))[reach].max()) for i in range(n))
-            hist[key].append(d)
+            tv = [0.5 * np.abs(xs[i] - sol.strategies[i]).sum(-1) for i in range(n)]
+            hist[key].append(max(float(t[reach].max()) for t in tv))
+            hist[key + "_mean"].append(max(float((occ * t).sum()) for t in tv))
         hist["value"].append(_mean_values(game, joint).tolist())
         return xs, joint
 
-    hist = dict(iteration=[], episodes=[], distance_rqe=[], distance_qre=[], exploitability=[], value=[])
+    hist = dict(iteration=[], episodes=[], distance_rqe=[], distance_qre=[], distance_rqe_mean=[],
+                distance_qre_mean=[], exploitability=[], exploitability_mean=[], value=[])
     eval_seconds = 0.0
     t_start = time.perf_counter()
     t0 = time.perf_counter()
@@ -334,7 +352,9 @@ def train_rqe_mappo(game: MarkovGame, tau: float, epsilon: float, *, iterations:
             critic["mean_exact"].append(float(ex.mean))
     return Result(strategies=xs, policy=joint.reshape(game.policy_shape), history=hist,
                   distance_rqe=hist["distance_rqe"][-1], distance_qre=hist["distance_qre"][-1],
-                  exploitability=hist["exploitability"][-1], critic=critic,
+                  distance_rqe_mean=hist["distance_rqe_mean"][-1], distance_qre_mean=hist["distance_qre_mean"][-1],
+                  exploitability=hist["exploitability"][-1], exploitability_mean=hist["exploitability_mean"][-1],
+                  critic=critic,
                   rqe_exploitability=None if ref is None else float(ref.exploitability),
                   rqe=None if ref is None else ref.strategies, qre=None if qre is None else qre.strategies,
                   seconds=seconds, tau=tau, epsilon=epsilon, seed=seed)
