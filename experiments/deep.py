@@ -1,0 +1,283 @@
+"""Deep agents against the exact truth (issue 13; docs/theory.md section 10).
+
+Two parts, one reproduce cell per run (PyTorch is needed: ``pip install torch==2.13.0 &&
+pip install -e ".[deep]"``; the study is in the ``full`` profile only):
+
+* ``factorised``: robust VDN and QMIX (:func:`robustgames.deep.train_factorised`) with every
+  target of :data:`robustgames.deep._losses.LOSS_TARGETS` used here (exact contamination
+  with the batch minimum, the published contamination target, the G-network, the exact TV
+  dual, non-robust; GroupDR on the building) on the coordination games (climbing,
+  penalty, intersection), the building game and the absorbing signed-reward instance of
+  the DrIGM study (:func:`robustgames.experiments.drigm.find_dropped_term_counterexample`,
+  where dropping ``rho min V`` changes the greedy policy). Curve: the EXACT robust value of
+  the greedy decentralised policy as a fraction of the exact robust optimum, every
+  ``track_every`` steps; next to it the fraction reached by the exact tabular fixed point
+  of the same target and mixer (:func:`robustgames.factorization.target_fixed_point`,
+  ``"vdn"`` for VDN, ``"monotone"`` for QMIX) on the small games.
+* ``mappo``: risk-averse MAPPO (:func:`robustgames.deep.train_rqe_mappo`) in its three
+  ablations on the RQE grid world (horizon 15) and the one-shot penalty game, compared with
+  the exact Markov RQE and QRE at the same ``tau``, ``epsilon``.
+
+Seeds: cell ``k`` trains with seed ``k + 100 (root seed mod 10000)`` (root seed 0: seeds 0, 1, 2). Tables: mean
+and Student-t 95% CI over seeds (:func:`robustgames.experiments.chute.t_interval`).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["PROFILES", "cells", "cost", "cell", "export", "markdown_factorised", "markdown_mappo", "games"]
+
+STUDY = "deep"
+
+PROFILES = {
+    "smoke": dict(games=("penalty",), targets=("contamination_exact", "g_network"), mixers=("vdn", "qmix"),
+                  seeds=2, steps=150, track_every=75, rho=0.1, absorbing_rho=0.3,
+                  mappo_games=("penalty",), variants=("both", "rationality"), mappo_seeds=2, iterations=4,
+                  episodes=4, mappo_track=2, grid_horizon=3),
+    "full": dict(games=("climbing", "penalty", "intersection", "building", "absorbing"),
+                 targets=("contamination_exact", "contamination", "g_network", "tv_exact", "nonrobust", "groupdr"),
+                 mixers=("vdn", "qmix"), seeds=3, steps=2000, track_every=200, rho=0.1, absorbing_rho=0.3,
+                 mappo_games=("grid", "penalty"), variants=("both", "risk", "rationality"), mappo_seeds=3,
+                 iterations=100, episodes=16, mappo_track=10, grid_horizon=15),
+}
+
+#: (tau, epsilon) of the MAPPO runs (the RQE study's grid-world epsilon is 0.1; tau = 1 is
+#: one of its risk levels)
+MAPPO_PARAMETERS = dict(tau=1.0, epsilon=0.1, eps_min=0.02)
+
+
+def _profile(profile):
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {', '.join(PROFILES)}, got {profile!r}")
+    return PROFILES[profile]
+
+
+def games(name: str):
+    """``(game, group, terminal, rho_override)`` of a factorised-part game name."""
+    from robustgames.experiments import drigm
+
+    if name == "absorbing":
+        ce = drigm.find_dropped_term_counterexample(np.random.default_rng(0), 0.3, 200)
+        import robustgames as rg
+
+        g = rg.MarkovGame(np.asarray(ce["transitions"]),
+                          np.repeat(np.asarray(ce["rewards"])[..., None], 2, axis=-1), gamma=ce["gamma"])
+        return g, None, ce["terminal"]
+    (g, group), = drigm.games([name]).values()
+    return g, group, None
+
+
+def cells(profile: str, seed: int = 0):
+    """One cell per (game, target, mixer, seed) and per (game, variant, seed)."""
+    from robustgames.runner import Cell
+
+    P = _profile(profile)
+    out = []
+    for g in P["games"]:
+        for t in P["targets"]:
+            if t == "groupdr" and g != "building":
+                continue
+            for m in P["mixers"]:
+                for k in range(P["seeds"]):
+                    out.append(Cell(STUDY, {"experiment": STUDY, "part": "factorised", "profile": profile, "game": g,
+                                            "target": t, "mixer": m, "run": k}, k, seed))
+    for g in P["mappo_games"]:
+        for v in P["variants"]:
+            for k in range(P["mappo_seeds"]):
+                out.append(Cell(STUDY, {"experiment": STUDY, "part": "mappo", "profile": profile, "game": g,
+                                        "variant": v, "run": k}, k, seed))
+    return out
+
+
+def cost(config: dict) -> float:
+    """Relative run time (seconds, roughly, on one core)."""
+    P = _profile(config["profile"])
+    if config["part"] == "mappo":
+        return (0.6 if config["game"] == "grid" else 0.05) * P["iterations"] * P["episodes"] / 16
+    return P["steps"] / 2000 * (8.0 if config["mixer"] == "qmix" else 5.0)
+
+
+def _fixed_point_ratio(game, target, mixer, rho, group, terminal):
+    from robustgames.factorization import target_fixed_point
+
+    name = {"nonrobust": "contamination"}.get(target, target)
+    r = 0.0 if target == "nonrobust" else rho
+    mx = "vdn" if mixer == "vdn" else "monotone"
+    if game.n_states > 20 and mx == "monotone":
+        return None
+    kw = dict(group=group) if target == "groupdr" else {}
+    res = target_fixed_point(game, name, r, mixer=mx, terminal=terminal, tol=1e-8, max_iter=100_000, **kw)
+    if target == "nonrobust":  # its greedy policy, evaluated under the contamination set of radius rho
+        from robustgames.factorization import robust_policy_value, team_robust_q
+        from robustgames.uncertainty import Contamination
+
+        U = Contamination(rho)
+        v = float(game.initial @ robust_policy_value(game, U, res.actions, terminal=terminal))
+        opt = float(game.initial @ team_robust_q(game, U, terminal=terminal).V)
+        return v / opt if opt else None
+    return None if not np.isfinite(res.ratio) else float(res.ratio)
+
+
+def factorised_run(config: dict, seed: int) -> dict:
+    import torch
+
+    from robustgames.deep import train_factorised
+
+    torch.set_num_threads(1)
+    P = _profile(config["profile"])
+    game, group, terminal = games(config["game"])
+    rho = P["absorbing_rho"] if config["game"] == "absorbing" else P["rho"]
+    res = train_factorised(game, config["target"], rho, config["mixer"], steps=P["steps"], seed=seed,
+                           terminal=terminal, group=group if config["target"] == "groupdr" else None,
+                           track_every=P["track_every"], tracker=terminal is None)
+    opt = res.optimum
+    igm = res.igm
+    return {"part": "factorised", **{k: config[k] for k in ("game", "target", "mixer", "run")}, "seed": seed,
+            "rho": rho, "optimum": opt, "value": res.robust_value, "ratio": res.ratio,
+            "steps": res.history["step"], "values": res.history["robust_value"],
+            "ratios": [v / opt if opt else None for v in res.history["robust_value"]],
+            "td_loss": res.history["td_loss"], "seconds": res.seconds, "uncertainty": res.uncertainty,
+            "igm_given": float(np.mean(igm.igm_given)) if igm is not None else None,
+            "vdn_residual_linf": float(np.max(igm.vdn_residual_linf)) if igm is not None else None,
+            "fixed_point_ratio": _fixed_point_ratio(game, config["target"], config["mixer"], rho, group, terminal),
+            "tracker_gap_cce": [r["gap_cce"] for r in res.tracker.records] if res.tracker is not None else None}
+
+
+def mappo_run(config: dict, seed: int) -> dict:
+    import torch
+
+    import robustgames as rg
+    from robustgames.deep import train_rqe_mappo, variant_parameters
+    from robustgames.games import penalty_game
+
+    torch.set_num_threads(1)
+    P = _profile(config["profile"])
+    game = rg.rqe_grid_world(horizon=P["grid_horizon"]) if config["game"] == "grid" else penalty_game(horizon=1)
+    tau, eps = variant_parameters(config["variant"], MAPPO_PARAMETERS["tau"], MAPPO_PARAMETERS["epsilon"],
+                                  MAPPO_PARAMETERS["eps_min"])
+    res = train_rqe_mappo(game, tau, eps, iterations=P["iterations"], episodes=P["episodes"],
+                          track_every=P["mappo_track"], seed=seed)
+    return {"part": "mappo", **{k: config[k] for k in ("game", "variant", "run")}, "seed": seed, "tau": tau,
+            "epsilon": eps, "history": res.history, "critic": res.critic, "distance_rqe": res.distance_rqe,
+            "distance_qre": res.distance_qre, "distance_rqe_mean": res.distance_rqe_mean,
+            "distance_qre_mean": res.distance_qre_mean, "exploitability": res.exploitability,
+            "exploitability_mean": res.exploitability_mean, "rqe_exploitability": res.rqe_exploitability,
+            "seconds": res.seconds}
+
+
+def cell(config: dict, seed) -> dict:
+    """Run one cell; returns ``{"json": <strict JSON text>}``."""
+    from robustgames.runner import strict_json
+
+    s = int(config["run"]) + (int(seed.entropy) % 10_000 * 100 if hasattr(seed, "entropy") else 0)
+    if config["part"] == "factorised":
+        return {"json": strict_json(factorised_run(config, s))}
+    if config["part"] == "mappo":
+        return {"json": strict_json(mappo_run(config, s))}
+    raise ValueError(f"config['part'] must be 'factorised' or 'mappo', got {config['part']!r}")
+
+
+def _ci(values):
+    from robustgames.experiments.chute import t_interval
+
+    return t_interval(values)
+
+
+def summarise(runs: list[dict]) -> dict:
+    """Per (game, target, mixer) and per (game, variant): means and CIs over seeds."""
+    fac, mp = {}, {}
+    for r in runs:
+        if r["part"] == "factorised":
+            fac.setdefault((r["game"], r["target"], r["mixer"]), []).append(r)
+        else:
+            mp.setdefault((r["game"], r["variant"]), []).append(r)
+    frows = []
+    for (g, t, m), rs in fac.items():
+        frows.append(dict(game=g, target=t, mixer=m, n=len(rs), ratio=_ci([r["ratio"] for r in rs]),
+                          fixed_point_ratio=rs[0]["fixed_point_ratio"], uncertainty=rs[0]["uncertainty"],
+                          igm_given=_ci([r["igm_given"] for r in rs])["mean"],
+                          seconds=float(np.mean([r["seconds"] for r in rs]))))
+    mrows = []
+    for (g, v), rs in mp.items():
+        mrows.append(dict(game=g, variant=v, tau=rs[0]["tau"], epsilon=rs[0]["epsilon"], n=len(rs),
+                          distance_rqe=_ci([r["distance_rqe_mean"] for r in rs]),
+                          distance_qre=_ci([r["distance_qre_mean"] for r in rs]),
+                          distance_rqe_max=_ci([r["distance_rqe"] for r in rs]),
+                          exploitability=_ci([r["exploitability_mean"] for r in rs]),
+                          exploitability_max=_ci([r["exploitability"] for r in rs]),
+                          risk_error=_ci([float(np.max(np.abs(np.subtract(r["critic"]["risk_critic"],
+                                                                          r["critic"]["risk_exact"]))))
+                                          for r in rs]),
+                          w1=_ci([float(np.max(r["critic"]["w1"])) for r in rs]),
+                          rqe_exploitability=rs[0]["rqe_exploitability"],
+                          seconds=float(np.mean([r["seconds"] for r in rs]))))
+    return dict(factorised=frows, mappo=mrows)
+
+
+def _fmt(ci, digits=3):
+    if ci["mean"] is None:
+        return "n/a"
+    if ci["lo"] is None:
+        return f"{ci['mean']:.{digits}f}"
+    return f"{ci['mean']:.{digits}f} [{ci['lo']:.{digits}f}, {ci['hi']:.{digits}f}]"
+
+
+def markdown_factorised(rows) -> str:
+    """Exact robust value of the greedy decentralised policy / exact robust optimum (mean
+    [95% CI] over seeds), and the same fraction for the exact tabular fixed point."""
+    order = ("climbing", "penalty", "intersection", "building", "absorbing")
+    tord = PROFILES["full"]["targets"]
+    rows = sorted(rows, key=lambda r: (order.index(r["game"]) if r["game"] in order else 99,
+                                       tord.index(r["target"]) if r["target"] in tord else 99, r["mixer"]))
+    out = ["| game | target | VDN (deep) | VDN fixed point | QMIX (deep) | monotone fixed point |",
+           "|---|---|---|---|---|---|"]
+    by = {(r["game"], r["target"], r["mixer"]): r for r in rows}
+    seen = []
+    for r in rows:
+        key = (r["game"], r["target"])
+        if key in seen:
+            continue
+        seen.append(key)
+        cols = []
+        for m in ("vdn", "qmix"):
+            x = by.get(key + (m,))
+            fp = None if x is None else x["fixed_point_ratio"]
+            cols += ["n/a" if x is None else _fmt(x["ratio"]), "n/a" if fp is None else f"{fp:.3f}"]
+        out.append(f"| {r['game']} | {r['target']} | " + " | ".join(cols) + " |")
+    return "\n".join(out) + "\n"
+
+
+def markdown_mappo(rows) -> str:
+    """Risk-averse MAPPO against the exact Markov RQE and QRE (mean [95% CI] over seeds)."""
+    out = ["| game | variant | tau | eps | TV to RQE (occupancy mean) | TV to QRE (occupancy mean) | "
+           "TV to RQE (max, reached) | regularised exploitability (mean) | critic entropic-risk error | "
+           "critic W1 |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in sorted(rows, key=lambda r: (r["game"], r["variant"])):
+        out.append(f"| {r['game']} | {r['variant']} | {r['tau']:g} | {r['epsilon']:g} | {_fmt(r['distance_rqe'])} | "
+                   f"{_fmt(r['distance_qre'])} | {_fmt(r['distance_rqe_max'])} | {_fmt(r['exploitability'])} | "
+                   f"{_fmt(r['risk_error'])} | {_fmt(r['w1'])} |")
+    return "\n".join(out) + "\n"
+
+
+def export(store, data: Path, profile: str, seed: int = 0):
+    """Gather the stored cells into ``data/deep_<profile>.json``; ``None`` if any is missing."""
+    from robustgames.runner import strict_json
+
+    runs = []
+    for c in cells(profile, seed):
+        if not store.has(c):
+            return None
+        runs.append(json.loads(store.get(c)["values"]["json"]))
+    summary = summarise(runs)
+    out = {"profile": profile, "seed": seed, "mappo_parameters": MAPPO_PARAMETERS, "runs": runs, **summary,
+           "table_factorised_md": markdown_factorised(summary["factorised"]),
+           "table_mappo_md": markdown_mappo(summary["mappo"])}
+    data = Path(data)
+    data.mkdir(parents=True, exist_ok=True)
+    path = data / f"deep_{profile}.json"
+    path.write_text(strict_json(out, indent=1))
+    return path
