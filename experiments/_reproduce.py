@@ -149,8 +149,10 @@ def warm_up_cells(cells: list[Cell]) -> list[Cell]:
     for cell in cells:
         if cell.config.get("experiment") == "chute":
             continue
-        # the DrIGM cells share their kernels (one warm-up cell for the whole study)
-        k = "drigm" if cell.config.get("experiment") == "drigm" else _kind(cell.config)
+        # the DrIGM cells share their kernels (one warm-up cell for the whole study); the deep
+        # cells one per part (their configs differ in strings only: game, target, mixer)
+        exp = cell.config.get("experiment")
+        k = "drigm" if exp == "drigm" else ("deep", cell.config["part"]) if exp == "deep" else _kind(cell.config)
         if k not in cheapest or _cost(cell) < _cost(cheapest[k]):
             cheapest[k] = cell
     return list(cheapest.values())
