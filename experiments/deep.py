@@ -263,17 +263,23 @@ def markdown_mappo(rows) -> str:
     return "\n".join(out) + "\n"
 
 
-def export(store, data: Path, profile: str, seed: int = 0):
-    """Gather the stored cells into ``data/deep_<profile>.json``; ``None`` if any is missing."""
+def export(store, data: Path, profile: str, seed: int = 0, *, allow_missing: bool = False):
+    """Gather the stored cells into ``data/deep_<profile>.json``; ``None`` if any is missing
+    (``allow_missing=True``: export what is stored, listing the missing cells under
+    ``"missing"``, for an honestly labelled partial run)."""
     from robustgames.runner import strict_json
 
-    runs = []
+    runs, missing = [], []
     for c in cells(profile, seed):
         if not store.has(c):
-            return None
+            if not allow_missing:
+                return None
+            missing.append(c.config)
+            continue
         runs.append(json.loads(store.get(c)["values"]["json"]))
     summary = summarise(runs)
-    out = {"profile": profile, "seed": seed, "mappo_parameters": MAPPO_PARAMETERS, "runs": runs, **summary,
+    out = {"profile": profile, "seed": seed, "mappo_parameters": MAPPO_PARAMETERS, "missing": missing,
+           "runs": runs, **summary,
            "table_factorised_md": markdown_factorised(summary["factorised"]),
            "table_mappo_md": markdown_mappo(summary["mappo"])}
     data = Path(data)
