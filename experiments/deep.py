@@ -9,9 +9,11 @@ pip install -e ".[deep]"``; the study is in the ``full`` profile only):
   dual, non-robust; GroupDR on the building) on the coordination games (climbing,
   penalty, intersection), the building game and the absorbing signed-reward instance of
   the DrIGM study (:func:`robustgames.experiments.drigm.find_dropped_term_counterexample`,
-  where dropping ``rho min V`` changes the greedy policy). Curve: the EXACT robust value of
-  the greedy decentralised policy as a fraction of the exact robust optimum, every
-  ``track_every`` steps; next to it the fraction reached by the exact tabular fixed point
+  where dropping ``rho min V`` changes the greedy policy). Curve: the normalised score
+  :func:`normalised_score` ``1 - (V* - V)/|V*|`` of the EXACT robust value ``V`` of the
+  greedy decentralised policy against the exact robust optimum ``V*`` (``V/V*`` when
+  ``V* > 0``; at most 1, 1 at the optimum, for either sign: the absorbing game's ``V*`` is
+  negative), every ``track_every`` steps; next to it the score of the exact tabular fixed point
   of the same target and mixer (:func:`robustgames.factorization.target_fixed_point`,
   ``"vdn"`` for VDN, ``"monotone"`` for QMIX) on the small games.
 * ``mappo``: risk-averse MAPPO (:func:`robustgames.deep.train_rqe_mappo`) in its three
@@ -29,7 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["PROFILES", "cells", "cost", "cell", "export", "markdown_factorised", "markdown_mappo", "games"]
+__all__ = ["PROFILES", "cells", "cost", "cell", "export", "markdown_factorised", "markdown_mappo", "games",
+           "normalised_score"]
 
 STUDY = "deep"
 
@@ -45,9 +48,41 @@ PROFILES = {
                  iterations=100, episodes=16, mappo_track=10, grid_horizon=15),
 }
 
+#: the factorised part's games in table and figure order
+GAME_ORDER = ("climbing", "penalty", "intersection", "chute", "building", "absorbing")
+
 #: (tau, epsilon) of the MAPPO runs (the RQE study's grid-world epsilon is 0.1; tau = 1 is
 #: one of its risk levels)
 MAPPO_PARAMETERS = dict(tau=1.0, epsilon=0.1, eps_min=0.02)
+
+
+def normalised_score(value, optimum):
+    """Normalised score of an exact robust value against the exact robust optimum.
+
+    ``score = 1 - (V* - V) / |V*|`` (``V`` the exact robust value of the learned greedy
+    policy, ``V*`` the exact robust optimum, ``V <= V*``): the loss ``V* - V`` in units of
+    ``|V*|``, subtracted from 1. It equals ``V / V*`` when ``V* > 0``, and for either sign
+    of ``V*`` it is at most 1 with equality exactly at the optimum (a plain ``V / V*``
+    exceeds 1 for a WORSE value when ``V* < 0``, e.g. the absorbing game). The one score
+    of the deep study's tables, figures and README.
+
+    Parameters
+    ----------
+    value, optimum : float or array_like
+        ``V`` and ``V*`` (``optimum`` non-zero; ``None`` entries of ``value`` give ``None``).
+
+    Returns
+    -------
+    float or None (list for a list ``value``)
+    """
+    if isinstance(value, (list, tuple)):
+        return [normalised_score(v, optimum) for v in value]
+    if value is None or optimum is None:
+        return None
+    value, optimum = float(value), float(optimum)
+    if optimum == 0.0 or not np.isfinite(optimum):
+        raise ValueError(f"optimum must be finite and non-zero, got {optimum!r}")
+    return 1.0 - (optimum - value) / abs(optimum)
 
 
 def _profile(profile):
@@ -101,14 +136,17 @@ def cost(config: dict) -> float:
     return P["steps"] / 2000 * (8.0 if config["mixer"] == "qmix" else 5.0)
 
 
-def _fixed_point_ratio(game, target, mixer, rho, group, terminal):
+def _fixed_point(game, target, mixer, rho, group, terminal):
+    """``(ratio, score)`` of the exact tabular fixed point of ``target`` with the VDN or
+    monotone mixer (``(None, None)`` where not computed): its greedy policy's exact robust
+    value over / scored against (:func:`normalised_score`) the exact robust optimum."""
     from robustgames.factorization import target_fixed_point
 
     name = {"nonrobust": "contamination"}.get(target, target)
     r = 0.0 if target == "nonrobust" else rho
     mx = "vdn" if mixer == "vdn" else "monotone"
     if game.n_states > 20 and mx == "monotone":
-        return None
+        return None, None
     kw = dict(group=group) if target == "groupdr" else {}
     res = target_fixed_point(game, name, r, mixer=mx, terminal=terminal, tol=1e-8, max_iter=100_000, **kw)
     if target == "nonrobust":  # its greedy policy, evaluated under the contamination set of radius rho
@@ -118,8 +156,11 @@ def _fixed_point_ratio(game, target, mixer, rho, group, terminal):
         U = Contamination(rho)
         v = float(game.initial @ robust_policy_value(game, U, res.actions, terminal=terminal))
         opt = float(game.initial @ team_robust_q(game, U, terminal=terminal).V)
-        return v / opt if opt else None
-    return None if not np.isfinite(res.ratio) else float(res.ratio)
+    else:
+        v, opt = res.value, res.optimum
+    if not opt or not np.isfinite(v):
+        return None, None
+    return v / opt, normalised_score(v, opt)
 
 
 def factorised_run(config: dict, seed: int) -> dict:
@@ -136,14 +177,17 @@ def factorised_run(config: dict, seed: int) -> dict:
                            track_every=P["track_every"], tracker=terminal is None)
     opt = res.optimum
     igm = res.igm
+    fp_ratio, fp_score = _fixed_point(game, config["target"], config["mixer"], rho, group, terminal)
     return {"part": "factorised", **{k: config[k] for k in ("game", "target", "mixer", "run")}, "seed": seed,
             "rho": rho, "optimum": opt, "value": res.robust_value, "ratio": res.ratio,
             "steps": res.history["step"], "values": res.history["robust_value"],
             "ratios": [v / opt if opt else None for v in res.history["robust_value"]],
+            "score": normalised_score(res.robust_value, opt),
+            "scores": normalised_score(list(res.history["robust_value"]), opt),
             "td_loss": res.history["td_loss"], "seconds": res.seconds, "uncertainty": res.uncertainty,
             "igm_given": float(np.mean(igm.igm_given)) if igm is not None else None,
             "vdn_residual_linf": float(np.max(igm.vdn_residual_linf)) if igm is not None else None,
-            "fixed_point_ratio": _fixed_point_ratio(game, config["target"], config["mixer"], rho, group, terminal),
+            "fixed_point_ratio": fp_ratio, "fixed_point_score": fp_score,
             "tracker_gap_cce": [r["gap_cce"] for r in res.tracker.records] if res.tracker is not None else None}
 
 
@@ -187,6 +231,16 @@ def _ci(values):
     return t_interval(values)
 
 
+def _fixed_point_score(run):
+    """The run's ``fixed_point_score``; records written before it existed carry only
+    ``fixed_point_ratio`` = ``V_fp / V*`` with the run's ``optimum`` ``V*`` (the same exact
+    optimum), so ``V_fp = ratio * V*``."""
+    if "fixed_point_score" in run:
+        return run["fixed_point_score"]
+    ratio = run.get("fixed_point_ratio")
+    return None if ratio is None else normalised_score(ratio * run["optimum"], run["optimum"])
+
+
 def summarise(runs: list[dict]) -> dict:
     """Per (game, target, mixer) and per (game, variant): means and CIs over seeds."""
     fac, mp = {}, {}
@@ -197,8 +251,10 @@ def summarise(runs: list[dict]) -> dict:
             mp.setdefault((r["game"], r["variant"]), []).append(r)
     frows = []
     for (g, t, m), rs in fac.items():
-        frows.append(dict(game=g, target=t, mixer=m, n=len(rs), ratio=_ci([r["ratio"] for r in rs]),
-                          fixed_point_ratio=rs[0]["fixed_point_ratio"], uncertainty=rs[0]["uncertainty"],
+        frows.append(dict(game=g, target=t, mixer=m, n=len(rs),
+                          score=_ci([normalised_score(r["value"], r["optimum"]) for r in rs]),
+                          optimum=rs[0]["optimum"], fixed_point_score=_fixed_point_score(rs[0]),
+                          uncertainty=rs[0]["uncertainty"],
                           igm_given=_ci([r["igm_given"] for r in rs])["mean"],
                           seconds=float(np.mean([r["seconds"] for r in rs]))))
     mrows = []
@@ -227,14 +283,15 @@ def _fmt(ci, digits=3):
 
 
 def markdown_factorised(rows) -> str:
-    """Exact robust value of the greedy decentralised policy / exact robust optimum (mean
-    [95% CI] over seeds), and the same fraction for the exact tabular fixed point."""
-    order = ("climbing", "penalty", "intersection", "building", "absorbing")
+    """Normalised score (:func:`normalised_score`, ``1 - (V* - V)/|V*|``) of the exact robust
+    value of the greedy decentralised policy (mean [95% CI] over seeds), and the same score
+    for the exact tabular fixed point."""
+    order = GAME_ORDER
     tord = PROFILES["full"]["targets"]
     rows = sorted(rows, key=lambda r: (order.index(r["game"]) if r["game"] in order else 99,
                                        tord.index(r["target"]) if r["target"] in tord else 99, r["mixer"]))
-    out = ["| game | target | VDN (deep) | VDN fixed point | QMIX (deep) | monotone fixed point |",
-           "|---|---|---|---|---|---|"]
+    out = ["| game | target | V* | VDN (deep) | VDN fixed point | QMIX (deep) | monotone fixed point |",
+           "|---|---|---|---|---|---|---|"]
     by = {(r["game"], r["target"], r["mixer"]): r for r in rows}
     seen = []
     for r in rows:
@@ -245,9 +302,9 @@ def markdown_factorised(rows) -> str:
         cols = []
         for m in ("vdn", "qmix"):
             x = by.get(key + (m,))
-            fp = None if x is None else x["fixed_point_ratio"]
-            cols += ["n/a" if x is None else _fmt(x["ratio"]), "n/a" if fp is None else f"{fp:.3f}"]
-        out.append(f"| {r['game']} | {r['target']} | " + " | ".join(cols) + " |")
+            fp = None if x is None else x["fixed_point_score"]
+            cols += ["n/a" if x is None else _fmt(x["score"]), "n/a" if fp is None else f"{fp:.3f}"]
+        out.append(f"| {r['game']} | {r['target']} | {r['optimum']:.3f} | " + " | ".join(cols) + " |")
     return "\n".join(out) + "\n"
 
 

@@ -9,9 +9,39 @@ import pytest
 from robustgames.experiments import deep as study
 
 
-def _fac(game, target, mixer, ratio, run):
-    return dict(part="factorised", game=game, target=target, mixer=mixer, run=run, ratio=ratio, seconds=1.0,
-                fixed_point_ratio=0.6, uncertainty="Contamination(0.1)", igm_given=1.0)
+def _fac(game, target, mixer, ratio, run, optimum=10.0):
+    return dict(part="factorised", game=game, target=target, mixer=mixer, run=run, value=ratio * optimum,
+                optimum=optimum, seconds=1.0, fixed_point_ratio=0.6, uncertainty="Contamination(0.1)",
+                igm_given=1.0)
+
+
+def test_normalised_score_hand_values():
+    s = study.normalised_score
+    # positive optimum: the plain ratio V / V*
+    assert s(8.0, 10.0) == pytest.approx(0.8)
+    assert s(10.0, 10.0) == pytest.approx(1.0)
+    assert s(-5.0, 10.0) == pytest.approx(-0.5)
+    # negative optimum V* = -2: a loss of 1 (V = -3) is a score of 1 - 1/2 = 0.5, not the ratio 1.5
+    assert s(-3.0, -2.0) == pytest.approx(0.5)
+    assert s(-2.0, -2.0) == pytest.approx(1.0)
+    assert s(-6.0, -2.0) == pytest.approx(-1.0)
+    # a worse value always scores lower, whatever the sign of V*
+    assert s(-3.0, -2.0) < s(-2.5, -2.0) < s(-2.0, -2.0)
+    assert s([None, -2.0], -2.0) == [None, pytest.approx(1.0)]
+    with pytest.raises(ValueError, match="optimum"):
+        s(1.0, 0.0)
+
+
+def test_summary_scores_negative_optimum():
+    # the absorbing-game situation: V* < 0, values below it; stored fixed-point ratio 5.8
+    runs = [_fac("absorbing", "contamination", "vdn", r, k, optimum=-1.0) for k, r in enumerate((1.1, 1.1, 1.1))]
+    for r in runs:
+        r["fixed_point_ratio"] = 5.8  # V_fp = -5.8: loss 4.8 -> score 1 - 4.8 = -3.8
+    (row,) = study.summarise(runs)["factorised"]
+    assert row["score"]["mean"] == pytest.approx(0.9)
+    assert row["fixed_point_score"] == pytest.approx(-3.8)
+    md = study.markdown_factorised([row])
+    assert "| absorbing | contamination | -1.000 | 0.900 [0.900, 0.900] | -3.800 |" in md
 
 
 def test_summary_ci_is_student_t():
@@ -19,11 +49,11 @@ def test_summary_ci_is_student_t():
     (row,) = study.summarise(runs)["factorised"]
     # mean 0.7, sd 0.2, t_{0.975, 2} = 4.302652729911275 (table value), half = t sd / sqrt(3)
     half = 4.302652729911275 * 0.2 / np.sqrt(3)
-    assert row["ratio"]["mean"] == pytest.approx(0.7)
-    assert row["ratio"]["lo"] == pytest.approx(0.7 - half, rel=1e-9)
-    assert row["ratio"]["hi"] == pytest.approx(0.7 + half, rel=1e-9)
+    assert row["score"]["mean"] == pytest.approx(0.7)
+    assert row["score"]["lo"] == pytest.approx(0.7 - half, rel=1e-9)
+    assert row["score"]["hi"] == pytest.approx(0.7 + half, rel=1e-9)
     md = study.markdown_factorised(study.summarise(runs)["factorised"])
-    assert "| penalty | contamination | 0.700 [" in md and "| 0.600 |" in md
+    assert "| penalty | contamination | 10.000 | 0.700 [" in md and "| 0.600 |" in md
 
 
 def test_deep_only_in_full_profile():
