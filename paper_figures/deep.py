@@ -124,8 +124,7 @@ the building's climate set; nonrobust: contamination) against the exact robust o
 absorbing game's V* is negative). Dotted line: the optimum (score 1). Band: mean +-
 Student-t 95% half-width over seeds (an estimate; 3 seeds, so wide), clipped at 1 above.
 Triangles at the right edge: the score of the exact tabular fixed point of the target with
-the VDN (least-squares) or monotone mixer (exact, no sampling; none for the monotone mixer
-on games with more than 20 states). Line styles differ per target because several targets
+the VDN (least-squares) or monotone mixer (exact, no sampling). Line styles differ per target because several targets
 give identical curves (e.g. every target's VDN on climbing). Each score axis zooms on the
 last three quarters of training (earlier, near-random policies may leave it below) and is
 cut at -1: fixed points below -1 are marked by downward triangles at the right edge with

@@ -38,6 +38,32 @@ def test_factorised_plumbing(mixer, target):
     np.testing.assert_array_equal(a, res.actions)
 
 
+@pytest.mark.parametrize("mixer", ["vdn", "qmix"])
+def test_factorised_finite_horizon_chute(mixer):
+    # the chute-mapping game of the DrIGM study (finite horizon 4, 21 states)
+    game = rg.chute_mapping_game(rng=0).as_markov_game()
+    res = train_factorised(game, "contamination_exact", 0.1, mixer, steps=120, track_every=60, seed=0)
+    H, S = game.horizon, game.n_states
+    assert res.history["step"] == [0, 60, 120]
+    assert res.Q.shape == game.policy_shape == (H, S, 2, 2)
+    assert res.actions.shape == (H, S) and all(u.shape == (H, S, 2) for u in res.utilities)
+    a = np.ravel_multi_index(tuple(u.argmax(axis=-1) for u in res.utilities), game.n_actions)
+    np.testing.assert_array_equal(a, res.actions)
+    # the tracker (policy callables reading the (h, s) one-hot -> assess) agrees with the
+    # backward-induction value of the greedy (H, S) actions
+    assert res.tracker.records[-1]["values"][0] == pytest.approx(res.history["robust_value"][-1], abs=1e-8)
+    # the optimum: backward induction over the contamination set
+    U = rg.Contamination(0.1)
+    from robustgames.factorization import robust_policy_value, team_robust_q
+
+    assert res.optimum == pytest.approx(float(game.initial @ team_robust_q(game, U).V[0]), abs=1e-12)
+    assert res.robust_value == pytest.approx(float(game.initial @ robust_policy_value(game, U, res.actions)[0]))
+    assert res.robust_value <= res.optimum + 1e-9
+    assert res.igm.igm_given.shape == (H * S,)
+    with pytest.raises(ValueError, match="groupdr"):
+        train_factorised(game, "groupdr", 0.1, mixer, steps=10)
+
+
 def test_factorised_seeds_reproducible():
     game = penalty_game(gamma=0.8)
     a = train_factorised(game, "tv_exact", 0.2, "qmix", steps=150, track_every=150, seed=3, tracker=False, igm=False)

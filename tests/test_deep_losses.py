@@ -33,6 +33,19 @@ def test_contamination_exact_hand():
     np.testing.assert_allclose(y2.numpy(), [1 + 0.5 * (1.6 - 2), 0.5 * (-2.4 - 2), -1 + 0.5 * -2], atol=1e-14)
 
 
+def test_batch_min_per_step_hand():
+    # next steps (1, 2, 1, 2); row 4's next state is terminal (masked to 0)
+    v = T([3.0, 1.0, 2.0, 5.0])
+    d = T([0.0, 0.0, 0.0, 1.0])
+    m = L.batch_min_per_step(v, d, [1, 2, 1, 2])
+    np.testing.assert_allclose(m.numpy(), [2.0, 0.0, 2.0, 0.0], atol=0)
+    # one step only: every row gets the plain batch minimum
+    np.testing.assert_allclose(L.batch_min_per_step(v, d, [3, 3, 3, 3]).numpy(), [0.0] * 4, atol=0)
+    # used as v_min, per row: y = r + c [(1 - rho) v + rho m_row]
+    y = L.contamination_exact_target(T([0.0] * 4), v, d, 1.0, 0.5, v_min=m)
+    np.testing.assert_allclose(y.numpy(), [0.5 * 3 + 0.5 * 2, 0.5 * 1 + 0, 0.5 * 2 + 0.5 * 2, 0.0], atol=1e-14)
+
+
 def test_contamination_code_and_nonrobust_hand():
     np.testing.assert_allclose(L.contamination_target(T(R_), T(V_), T(D_), G, RHO).numpy(),
                                [1 + 0.5 * 0.8 * 2, 0.5 * 0.8 * -3, -1.0], atol=1e-14)

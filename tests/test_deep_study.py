@@ -62,6 +62,21 @@ def test_deep_only_in_full_profile():
         study.cells("quick")
     # groupdr only where a group exists (the building)
     assert all(c.config["game"] == "building" for c in study.cells("full") if c.config.get("target") == "groupdr")
+    # the chute-mapping game (issue 13): 5 targets x 2 mixers x 3 seeds, finite horizon
+    chute = [c for c in study.cells("full") if c.config.get("game") == "chute"]
+    assert len(chute) == 5 * 2 * 3 and {c.config["part"] for c in chute} == {"factorised"}
+    game, group, terminal = study.games("chute")
+    assert not game.discounted and game.horizon == 4 and group is None and terminal is None
+
+
+def test_fixed_point_scores_finite_horizon():
+    # the chute game is finite horizon: values at step 0 (the nonrobust path evaluates its
+    # greedy policy under the contamination set itself)
+    game, group, terminal = study.games("chute")
+    for target in ("nonrobust", "contamination_exact"):
+        for mixer in ("vdn", "qmix"):
+            ratio, score = study._fixed_point(game, target, mixer, 0.1, group, terminal)
+            assert score <= 1.0 + 1e-12 and score == pytest.approx(ratio)  # V* > 0 here
 
 
 @pytest.mark.slow

@@ -10,6 +10,14 @@ Environment: ``rg.to_pettingzoo(game, "nominal", episode="truncate")`` (samples 
 NOMINAL kernel ``P0``; one-hot observations; truncation is not a terminal: the learner
 bootstraps through it; a state of ``terminal`` is a pinned terminal, ``V = 0``).
 
+Finite horizon ``H`` (e.g. the chute-mapping game): the networks read the export's one-hot
+observation of ``(h, s)`` (state and step one-hots, ``S + H + 1``), the discount of the
+targets is ``c = 1``, the value after the last step is ``V_H = 0`` (``done`` at
+``h + 1 = H``), and the ``rho min V`` of the exact targets is the minimum over the batch
+rows with the SAME next step ``h + 1`` (:func:`robustgames.deep._losses.batch_min_per_step`;
+the exact operator takes ``min_s V_{h+1}(s)``, docs/theory.md section 6.3). The greedy
+policy is then one joint action per ``(h, s)``, evaluated exactly by backward induction.
+
 Networks (all agents observe the state, decentralised execution):
 
 * agent ``i``: ``q_i(o) = W2 relu(W1 o + b1) + b2`` (``A_i`` outputs);
@@ -54,6 +62,7 @@ from torch import nn
 from .._result import Result
 from .._validation import check_choice, check_positive_int, check_real
 from ..bridge import Tracker, to_pettingzoo
+from ..bridge._observations import encode, observation_size
 from ..factorization import igm_report, robust_policy_value, target_fixed_point, team_robust_q, terminal_mask
 from ..factorization._targets import group_tables
 from ..games import MarkovGame
@@ -132,7 +141,7 @@ def train_factorised(game: MarkovGame, target: str, rho: float, mixer: str = "vd
     Parameters
     ----------
     game : MarkovGame
-        Cooperative (identical rewards), discounted.
+        Cooperative (identical rewards), discounted or finite horizon (module docstring).
     target : str
         One of :data:`robustgames.deep._losses.LOSS_TARGETS`.
     rho : float
@@ -171,9 +180,10 @@ def train_factorised(game: MarkovGame, target: str, rho: float, mixer: str = "vd
     """
     if not isinstance(game, MarkovGame):
         raise TypeError(f"game must be a MarkovGame, got {type(game).__name__}")
-    if not game.discounted:
-        raise ValueError("game must be discounted (finite-horizon deep agents are not implemented)")
     check_choice(target, "target", L.LOSS_TARGETS)
+    finite = not game.discounted
+    if finite and target == "groupdr":
+        raise ValueError("target 'groupdr' needs a discounted game (the group tables are stationary)")
     check_choice(mixer, "mixer", MIXERS)
     rho = check_real(rho, "rho", low=0.0, high=1.0, high_open=True)
     if target in ("g_network", "tv_exact", "tv_dual") and rho == 0.0:
@@ -182,7 +192,9 @@ def train_factorised(game: MarkovGame, target: str, rho: float, mixer: str = "vd
     track_every = check_positive_int(track_every, "track_every")
     batch_size = check_positive_int(batch_size, "batch_size")
     term = terminal_mask(game, terminal)
-    S, acts, n, gamma = game.n_states, tuple(game.n_actions), game.n_players, game.gamma
+    S, acts, n = game.n_states, tuple(game.n_actions), game.n_players
+    gamma = 1.0 if finite else game.gamma
+    H = game.horizon if finite else 1
     grp = None
     if target == "groupdr":
         if group is None:
@@ -194,31 +206,37 @@ def train_factorised(game: MarkovGame, target: str, rho: float, mixer: str = "vd
     rng = np.random.default_rng(seed)
     env = to_pettingzoo(game, "nominal", observation="one_hot", episode="truncate", max_steps=max_steps)
     agents_ = env.possible_agents
-    eye = torch.eye(S)
-    net = _AgentNets(S, acts, hidden)
-    mix = VDNMixer() if mixer == "vdn" else QMixer(n, S, embed)
-    tnet = _AgentNets(S, acts, hidden)
-    tmix = VDNMixer() if mixer == "vdn" else QMixer(n, S, embed)
+    D = observation_size(game, "one_hot")
+    # network inputs: the export's one-hot observation of (h, s), X[h, s] (discounted: h = 0)
+    X = torch.as_tensor(np.stack([[encode(game, "one_hot", h, s_) for s_ in range(S)] for h in range(H + 1)]),
+                        dtype=torch.float32)
+    net = _AgentNets(D, acts, hidden)
+    mix = VDNMixer() if mixer == "vdn" else QMixer(n, D, embed)
+    tnet = _AgentNets(D, acts, hidden)
+    tmix = VDNMixer() if mixer == "vdn" else QMixer(n, D, embed)
     tnet.load_state_dict(net.state_dict())
     tmix.load_state_dict(mix.state_dict())
     opt = torch.optim.Adam(list(net.parameters()) + list(mix.parameters()), lr=lr)
     aux = aux_opt = None
     if target in ("g_network", "tv_exact", "tv_dual"):
-        aux = _AuxNet(S, acts, hidden)
+        aux = _AuxNet(D, acts, hidden)
         aux_opt = torch.optim.Adam(aux.parameters(), lr=aux_lr)
 
     buf_s = np.zeros(buffer_size, dtype=np.int64)
+    buf_h = np.zeros(buffer_size, dtype=np.int64)
     buf_a = np.zeros((buffer_size, n), dtype=np.int64)
     buf_r = np.zeros(buffer_size)
     buf_s2 = np.zeros(buffer_size, dtype=np.int64)
     size = ptr = 0
 
     def utilities():
+        """Per agent ``(S, A_i)`` (discounted) or ``(H, S, A_i)`` (finite horizon)."""
         with torch.no_grad():
-            return [q.numpy().astype(np.float64) for q in net(eye)]
+            us = [q.numpy().astype(np.float64).reshape(H, S, -1) for q in net(X[:H].reshape(H * S, D))]
+        return us if finite else [u[0] for u in us]
 
     def greedy_actions():
-        return np.ravel_multi_index(tuple(u.argmax(axis=1) for u in utilities()), acts)
+        return np.ravel_multi_index(tuple(u.argmax(axis=-1) for u in utilities()), acts)
 
     def callables():
         us = utilities()
@@ -226,8 +244,10 @@ def train_factorised(game: MarkovGame, target: str, rho: float, mixer: str = "vd
         def make(i):
             def pi(obs):
                 obs = np.atleast_2d(np.asarray(obs, dtype=np.float64))
+                st = obs[:, :S].argmax(axis=1)
+                u = us[i][obs[:, S:].argmax(axis=1), st] if finite else us[i][st]
                 out = np.zeros((obs.shape[0], acts[i]))
-                out[np.arange(obs.shape[0]), us[i][obs.argmax(axis=1)].argmax(axis=1)] = 1.0
+                out[np.arange(obs.shape[0]), u.argmax(axis=1)] = 1.0
                 return out
             return pi
         return [make(i) for i in range(n)]
@@ -244,7 +264,7 @@ def train_factorised(game: MarkovGame, target: str, rho: float, mixer: str = "vd
         kw = dict(group=grp) if grp is not None else {}
         v = robust_policy_value(game, None if grp is not None else U, a, terminal=term, **kw)
         hist["step"].append(int(t))
-        hist["robust_value"].append(float(game.initial @ v))
+        hist["robust_value"].append(float(game.initial @ (v[0] if finite else v)))
         hist["td_loss"].append(float(np.mean(td_acc)) if td_acc else None)
         td_acc.clear()
         if trk is not None:
@@ -253,36 +273,39 @@ def train_factorised(game: MarkovGame, target: str, rho: float, mixer: str = "vd
 
     t_start = time.perf_counter()
     obs, info = env.reset(seed=int(seed))
-    s = info[agents_[0]]["state"]
+    s, h = info[agents_[0]]["state"], 0
     measure(0)
     for t in range(1, steps + 1):
         eps = max(epsilon_end, 1.0 - (1.0 - epsilon_end) * t / max(1.0, steps / 2))
         with torch.no_grad():
-            qs = net(eye[s:s + 1])
+            qs = net(X[h, s][None])
         a = [int(rng.integers(acts[i])) if rng.random() < eps else int(qs[i][0].argmax()) for i in range(n)]
         obs, rew, terms, truncs, info = env.step({ag: a[i] for i, ag in enumerate(agents_)})
         s2 = info[agents_[0]]["state"]
-        buf_s[ptr], buf_a[ptr], buf_r[ptr], buf_s2[ptr] = s, a, rew[agents_[0]], s2
+        buf_s[ptr], buf_h[ptr], buf_a[ptr], buf_r[ptr], buf_s2[ptr] = s, h, a, rew[agents_[0]], s2
         ptr = (ptr + 1) % buffer_size
         size = min(size + 1, buffer_size)
         if terms[agents_[0]] or truncs[agents_[0]] or term[s2]:
             obs, info = env.reset()
-            s = info[agents_[0]]["state"]
+            s, h = info[agents_[0]]["state"], 0
         else:
-            s = s2
+            s, h = s2, (h + 1 if finite else 0)
         if size >= batch_size:
             idx = rng.integers(size, size=batch_size)
-            bs, ba, bs2 = buf_s[idx], buf_a[idx], buf_s2[idx]
-            st, st2 = eye[bs], eye[bs2]
+            bs, ba, bs2, bh = buf_s[idx], buf_a[idx], buf_s2[idx], buf_h[idx]
+            bh2 = np.minimum(bh + 1, H) if finite else bh
+            st, st2 = X[bh, bs], X[bh2, bs2]
             at = torch.as_tensor(ba)
             if grp is not None:
                 fa = np.ravel_multi_index(tuple(ba.T), acts)
                 r = torch.as_tensor(grp[0][:, bs, fa].T, dtype=torch.float32)  # (B, m)
             else:
                 r = torch.as_tensor(buf_r[idx], dtype=torch.float32)
-            done = torch.as_tensor(term[bs2], dtype=torch.float32)
+            done = torch.as_tensor(term[bs2] | (finite & (bh2 == H)), dtype=torch.float32)
             with torch.no_grad():
                 v_next = tmix(torch.stack([q.max(dim=1).values for q in tnet(st2)], dim=1), st2)
+            # rho min V: the batch minimum (finite horizon: over the rows of the same next step)
+            v_min = L.batch_min_per_step(v_next, done, bh2) if finite else None
             if aux is not None:
                 f = aux(st, at)
                 aux_loss = (L.g_network_loss(f, v_next, done, rho) if target == "g_network"
@@ -293,13 +316,13 @@ def train_factorised(game: MarkovGame, target: str, rho: float, mixer: str = "vd
                 with torch.no_grad():
                     f = aux(st, at)
             if target == "contamination_exact":
-                y = L.contamination_exact_target(r, v_next, done, gamma, rho)
+                y = L.contamination_exact_target(r, v_next, done, gamma, rho, v_min=v_min)
             elif target == "contamination":
                 y = L.contamination_target(r, v_next, done, gamma, rho)
             elif target == "g_network":
                 y = L.g_network_target(r, v_next, done, f, gamma, rho)
             elif target in ("tv_exact", "tv_dual"):
-                y = L.tv_dual_target(r, v_next, done, f, gamma, rho, with_min=target == "tv_exact")
+                y = L.tv_dual_target(r, v_next, done, f, gamma, rho, with_min=target == "tv_exact", v_min=v_min)
             elif target == "groupdr":
                 y = L.groupdr_target(r, v_next, done, gamma)
             else:
@@ -320,19 +343,23 @@ def train_factorised(game: MarkovGame, target: str, rho: float, mixer: str = "vd
 
     us = utilities()
     with torch.no_grad():
-        qs = net(eye)
-        Qj = np.empty((S,) + acts)
+        xs = X[:H].reshape(H * S, D)  # every decision point (h, s), h-major
+        qs = net(xs)
+        Qj = np.empty((H * S,) + acts)
         for a in itertools.product(*(range(m) for m in acts)):
             chosen = torch.stack([qs[i][:, a[i]] for i in range(n)], dim=1)
-            Qj[(slice(None),) + a] = mix(chosen, eye).numpy()
+            Qj[(slice(None),) + a] = mix(chosen, xs).numpy()
     if grp is not None:
         optimum = target_fixed_point(game, "group_exact", rho, group=group, terminal=term, tol=1e-12,
                                      max_iter=1_000_000).optimum
     else:
-        optimum = float(game.initial @ team_robust_q(game, U, terminal=term).V)
+        V_opt = team_robust_q(game, U, terminal=term).V
+        optimum = float(game.initial @ (V_opt[0] if finite else V_opt))
     value = hist["robust_value"][-1]
     # the exact monotone analysis enumerates prod_i A_i! rankings per state
-    rep = igm_report(Qj, utilities=us, monotone=math.prod(math.factorial(m) for m in acts) <= 10_000) if igm else None
+    # finite horizon: every decision point (h, s) is one row of the report
+    rep = igm_report(Qj, utilities=[u.reshape(H * S, -1) for u in us],
+                     monotone=math.prod(math.factorial(m) for m in acts) <= 10_000) if igm else None
     return Result(Q=Qj.reshape(game.policy_shape), utilities=us, actions=greedy_actions(), robust_value=value,
                   optimum=optimum, ratio=value / optimum if optimum != 0 else float("nan"), history=hist,
                   tracker=trk, igm=rep, seconds=seconds, target=target, mixer=mixer, rho=rho, seed=seed,

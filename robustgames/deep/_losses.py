@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["batch_min", "contamination_exact_target", "contamination_target", "g_network_target",
+__all__ = ["batch_min", "batch_min_per_step", "contamination_exact_target", "contamination_target", "g_network_target",
            "g_network_loss", "tv_dual_target", "tv_dual_loss", "tv_dual_objective", "nonrobust_target",
            "groupdr_target", "td_loss", "LOSS_TARGETS"]
 
@@ -61,6 +61,18 @@ def batch_min(v_next, done=None):
     """``min_j (1 - done_j) v_next_j``: the batch estimate of ``min_s V(s)`` used by the
     exact targets (no gradient)."""
     return _masked(v_next, done).detach().min()
+
+
+def batch_min_per_step(v_next, done, step):
+    """Per row ``j``: ``min {(1 - done_k) v_next_k : step_k = step_j}``, the batch estimate
+    of ``min_s V_{h+1}(s)`` of a finite-horizon game (``step`` = each row's next step
+    ``h + 1``; the exact operator's minimum is over the states of that step only, docs/theory.md
+    section 6.3). No gradient; pass it as ``v_min``."""
+    v = _masked(v_next, done).detach()
+    step = torch.as_tensor(step).reshape(-1)
+    same = step[:, None] == step[None, :]  # (B, B)
+    big = torch.full_like(v, float("inf"))
+    return torch.where(same, v[None, :].expand(len(v), -1), big[None, :]).min(dim=1).values
 
 
 def contamination_exact_target(r, v_next, done, gamma, rho, v_min=None):
