@@ -4,7 +4,9 @@
 * :mod:`robustgames.deep._losses`: the DrIGM robust Q-targets as pure torch functions;
 * :func:`train_factorised`: robust VDN / QMIX on those targets, tracked exactly;
 * :func:`train_rqe_mappo`: risk-averse MAPPO (C51 critic, entropic risk in GAE, fixed
-  entropy coefficient) compared with the exact Markov RQE.
+  entropy coefficient) compared with the exact Markov RQE;
+* :func:`train_rqe_actor_critic`: centralised joint-action critic with the RQE's tilted
+  advantage (the entropic risk over the opponent's action), whose fixed point is the RQE.
 
 docs/theory.md section 10.
 """
@@ -18,6 +20,8 @@ except ImportError as exc:  # pragma: no cover
 from . import _losses as losses
 from ._factorised import MIXERS, QMixer, VDNMixer, train_factorised
 from ._mappo import VARIANTS, regularised_exploitability, train_rqe_mappo, variant_parameters
+from ._rqe_ac import entropic_loss, tilted_advantage, train_rqe_actor_critic
 
 __all__ = ["losses", "train_factorised", "MIXERS", "QMixer", "VDNMixer", "train_rqe_mappo",
-           "regularised_exploitability", "variant_parameters", "VARIANTS"]
+           "regularised_exploitability", "variant_parameters", "VARIANTS", "train_rqe_actor_critic",
+           "tilted_advantage", "entropic_loss"]

@@ -163,6 +163,35 @@ def _mean_values(game, joint):
     return game.initial @ V
 
 
+def _new_history():
+    return dict(iteration=[], episodes=[], distance_rqe=[], distance_qre=[], distance_rqe_mean=[],
+                distance_qre_mean=[], exploitability=[], exploitability_mean=[], value=[])
+
+
+def _measure(game, xs, tau, epsilon, ref, qre, hist, it, episodes):
+    """Append the exact measurements of the learned strategies ``xs`` to ``hist`` (module
+    docstring); returns ``(xs, joint)``."""
+    n, H, S = game.n_players, game.horizon, game.n_states
+    joint = np.stack([np.stack([_product(xs, h, s) for s in range(S)]) for h in range(H)])
+    reach = reachable_points(game, joint)
+    gain, _ = regularised_exploitability(game, xs, tau, epsilon)
+    hist["iteration"].append(it)
+    hist["episodes"].append(it * episodes)
+    occ = _occupancy(game, joint) / H
+    hist["exploitability"].append(float(gain[reach].max()))
+    hist["exploitability_mean"].append(float((occ[..., None] * gain).sum(axis=(0, 1)).max()))
+    for key, sol in (("distance_rqe", ref), ("distance_qre", qre)):
+        if sol is None:
+            hist[key].append(None)
+            hist[key + "_mean"].append(None)
+            continue
+        tv = [0.5 * np.abs(xs[i] - sol.strategies[i]).sum(-1) for i in range(n)]
+        hist[key].append(max(float(t[reach].max()) for t in tv))
+        hist[key + "_mean"].append(max(float((occ * t).sum()) for t in tv))
+    hist["value"].append(_mean_values(game, joint).tolist())
+    return xs, joint
+
+
 def train_rqe_mappo(game: MarkovGame, tau: float, epsilon: float, *, iterations: int = 150, episodes: int = 16,
                     epochs: int = 4, clip: float = 0.2, lr: float = 1e-2, critic_lr: float = 1e-2,
                     gae_lambda: float = 0.95, n_atoms: int = 51, hidden: int = 32, seed: int = 0,
@@ -237,28 +266,9 @@ def train_rqe_mappo(game: MarkovGame, tau: float, epsilon: float, *, iterations:
         return [x / x.sum(-1, keepdims=True) for x in xs]
 
     def measure(it, hist):
-        xs = strategies()
-        joint = np.stack([np.stack([_product(xs, h, s) for s in range(S)]) for h in range(H)])
-        reach = reachable_points(game, joint)
-        gain, _ = regularised_exploitability(game, xs, tau, epsilon)
-        hist["iteration"].append(it)
-        hist["episodes"].append(it * episodes)
-        occ = _occupancy(game, joint) / H
-        hist["exploitability"].append(float(gain[reach].max()))
-        hist["exploitability_mean"].append(float((occ[..., None] * gain).sum(axis=(0, 1)).max()))
-        for key, sol in (("distance_rqe", ref), ("distance_qre", qre)):
-            if sol is None:
-                hist[key].append(None)
-                hist[key + "_mean"].append(None)
-                continue
-            tv = [0.5 * np.abs(xs[i] - sol.strategies[i]).sum(-1) for i in range(n)]
-            hist[key].append(max(float(t[reach].max()) for t in tv))
-            hist[key + "_mean"].append(max(float((occ * t).sum()) for t in tv))
-        hist["value"].append(_mean_values(game, joint).tolist())
-        return xs, joint
+        return _measure(game, strategies(), tau, epsilon, ref, qre, hist, it, episodes)
 
-    hist = dict(iteration=[], episodes=[], distance_rqe=[], distance_qre=[], distance_rqe_mean=[],
-                distance_qre_mean=[], exploitability=[], exploitability_mean=[], value=[])
+    hist = _new_history()
     eval_seconds = 0.0
     t_start = time.perf_counter()
     t0 = time.perf_counter()
