@@ -375,6 +375,7 @@ def _run_and_draw(cells, store, data, figures, profile, seed, jobs, scheduler, p
             figures.mkdir(parents=True, exist_ok=True)
             (figures / "deep_factorised_table.md").write_text(rec["table_factorised_md"])
             (figures / "deep_mappo_table.md").write_text(rec["table_mappo_md"])
+            (figures / "deep_rqe_ac_table.md").write_text(rec["table_rqe_ac_md"])
             _put_in_summary(figures / "summary.json", "deep", dict(
                 factorised=rec["factorised"], mappo=rec["mappo"], source=str(deep_json)))
     print(f"figures ({len(drawn)} files) in {figures}", flush=True)

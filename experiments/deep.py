@@ -21,6 +21,12 @@ pip install -e ".[deep]"``; the study is in the ``full`` profile only):
   ablations on the RQE grid world (horizon 15) and the one-shot penalty game, compared with
   the exact Markov RQE and QRE at the same ``tau``, ``epsilon``.
 
+* ``rqe_ac``: the RQE actor-critic (:func:`robustgames.deep.train_rqe_actor_critic`, the
+  RQE's tilted advantage from a joint-action critic; docs/theory.md 10.3) and risk-averse
+  MAPPO side by side, at parameters where every stage RQE is unique (``eps tau > 1``):
+  the one-shot penalty game (``tau = 10``, ``eps = 0.15``) and the grid world (``tau = 2``,
+  ``eps = 0.75``).
+
 Seeds: cell ``k`` trains with seed ``k + 100 (root seed mod 10000)`` (root seed 0: seeds 0, 1, 2). Tables: mean
 and Student-t 95% CI over seeds (:func:`robustgames.experiments.chute.t_interval`).
 """
@@ -32,7 +38,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["PROFILES", "cells", "cost", "cell", "export", "markdown_factorised", "markdown_mappo", "games",
+__all__ = ["PROFILES", "cells", "cost", "cell", "export", "markdown_factorised", "markdown_mappo", "markdown_rqe_ac",
+           "games",
            "normalised_score"]
 
 STUDY = "deep"
@@ -41,12 +48,14 @@ PROFILES = {
     "smoke": dict(games=("penalty",), targets=("contamination_exact", "g_network"), mixers=("vdn", "qmix"),
                   seeds=2, steps=150, track_every=75, rho=0.1, absorbing_rho=0.3,
                   mappo_games=("penalty",), variants=("both", "rationality"), mappo_seeds=2, iterations=4,
-                  episodes=4, mappo_track=2, grid_horizon=3),
+                  episodes=4, mappo_track=2, grid_horizon=3,
+                  rqe_ac={"penalty": (10.0, 0.15)}, rqe_ac_seeds=1),
     "full": dict(games=("climbing", "penalty", "intersection", "chute", "building", "absorbing"),
                  targets=("contamination_exact", "contamination", "g_network", "tv_exact", "nonrobust", "groupdr"),
                  mixers=("vdn", "qmix"), seeds=3, steps=2000, track_every=200, rho=0.1, absorbing_rho=0.3,
                  mappo_games=("grid", "penalty"), variants=("both", "risk", "rationality"), mappo_seeds=3,
-                 iterations=100, episodes=16, mappo_track=10, grid_horizon=15),
+                 iterations=100, episodes=16, mappo_track=10, grid_horizon=15,
+                 rqe_ac={"penalty": (10.0, 0.15), "grid": (2.0, 0.75)}, rqe_ac_seeds=3),
 }
 
 #: the exact monotone fixed point is computed on games with at most this many states (its
@@ -130,14 +139,19 @@ def cells(profile: str, seed: int = 0):
             for k in range(P["mappo_seeds"]):
                 out.append(Cell(STUDY, {"experiment": STUDY, "part": "mappo", "profile": profile, "game": g,
                                         "variant": v, "run": k}, k, seed))
+    for g in P["rqe_ac"]:
+        for method in ("ac", "mappo"):
+            for k in range(P["rqe_ac_seeds"]):
+                out.append(Cell(STUDY, {"experiment": STUDY, "part": "rqe_ac", "profile": profile, "game": g,
+                                        "method": method, "run": k}, k, seed))
     return out
 
 
 def cost(config: dict) -> float:
     """Relative run time (seconds, roughly, on one core)."""
     P = _profile(config["profile"])
-    if config["part"] == "mappo":
-        return (0.6 if config["game"] == "grid" else 0.05) * P["iterations"] * P["episodes"] / 16
+    if config["part"] in ("mappo", "rqe_ac"):
+        return (1.2 if config["game"] == "grid" else 0.05) * P["iterations"] * P["episodes"] / 16
     chute = 4.0 if config["game"] == "chute" else 1.0  # measured: ~25 s of training per 2000 steps
     return chute * P["steps"] / 2000 * (8.0 if config["mixer"] == "qmix" else 5.0)
 
@@ -221,6 +235,29 @@ def mappo_run(config: dict, seed: int) -> dict:
             "seconds": res.seconds}
 
 
+def rqe_ac_run(config: dict, seed: int) -> dict:
+    """The RQE actor-critic (:func:`robustgames.deep.train_rqe_actor_critic`) or risk-averse
+    MAPPO at the profile's ``rqe_ac`` parameters of the game (``eps tau > 1``: a unique RQE)."""
+    import torch
+
+    import robustgames as rg
+    from robustgames.deep import train_rqe_actor_critic, train_rqe_mappo
+    from robustgames.games import penalty_game
+
+    torch.set_num_threads(1)
+    P = _profile(config["profile"])
+    game = rg.rqe_grid_world(horizon=P["grid_horizon"]) if config["game"] == "grid" else penalty_game(horizon=1)
+    tau, eps = P["rqe_ac"][config["game"]]
+    f = train_rqe_actor_critic if config["method"] == "ac" else train_rqe_mappo
+    res = f(game, tau, eps, iterations=P["iterations"], episodes=P["episodes"], track_every=P["mappo_track"],
+            seed=seed)
+    return {"part": "rqe_ac", **{k: config[k] for k in ("game", "method", "run")}, "seed": seed, "tau": tau,
+            "epsilon": eps, "history": res.history, "distance_rqe": res.distance_rqe,
+            "distance_rqe_mean": res.distance_rqe_mean, "exploitability": res.exploitability,
+            "exploitability_mean": res.exploitability_mean, "rqe_exploitability": res.rqe_exploitability,
+            "seconds": res.seconds}
+
+
 def cell(config: dict, seed) -> dict:
     """Run one cell; returns ``{"json": <strict JSON text>}``."""
     from robustgames.runner import strict_json
@@ -230,7 +267,9 @@ def cell(config: dict, seed) -> dict:
         return {"json": strict_json(factorised_run(config, s))}
     if config["part"] == "mappo":
         return {"json": strict_json(mappo_run(config, s))}
-    raise ValueError(f"config['part'] must be 'factorised' or 'mappo', got {config['part']!r}")
+    if config["part"] == "rqe_ac":
+        return {"json": strict_json(rqe_ac_run(config, s))}
+    raise ValueError(f"config['part'] must be 'factorised', 'mappo' or 'rqe_ac', got {config['part']!r}")
 
 
 def _ci(values):
@@ -251,10 +290,12 @@ def _fixed_point_score(run):
 
 def summarise(runs: list[dict]) -> dict:
     """Per (game, target, mixer) and per (game, variant): means and CIs over seeds."""
-    fac, mp = {}, {}
+    fac, mp, ac = {}, {}, {}
     for r in runs:
         if r["part"] == "factorised":
             fac.setdefault((r["game"], r["target"], r["mixer"]), []).append(r)
+        elif r["part"] == "rqe_ac":
+            ac.setdefault((r["game"], r["method"]), []).append(r)
         else:
             mp.setdefault((r["game"], r["variant"]), []).append(r)
     frows = []
@@ -279,7 +320,13 @@ def summarise(runs: list[dict]) -> dict:
                           w1=_ci([float(np.max(r["critic"]["w1"])) for r in rs]),
                           rqe_exploitability=rs[0]["rqe_exploitability"],
                           seconds=float(np.mean([r["seconds"] for r in rs]))))
-    return dict(factorised=frows, mappo=mrows)
+    arows = [dict(game=g, method=m, tau=rs[0]["tau"], epsilon=rs[0]["epsilon"], n=len(rs),
+                  distance_rqe=_ci([r["distance_rqe_mean"] for r in rs]),
+                  distance_rqe_max=_ci([r["distance_rqe"] for r in rs]),
+                  exploitability=_ci([r["exploitability_mean"] for r in rs]),
+                  seconds=float(np.mean([r["seconds"] for r in rs])))
+             for (g, m), rs in ac.items()]
+    return dict(factorised=frows, mappo=mrows, rqe_ac=arows)
 
 
 def _fmt(ci, digits=3):
@@ -328,6 +375,17 @@ def markdown_mappo(rows) -> str:
     return "\n".join(out) + "\n"
 
 
+def markdown_rqe_ac(rows) -> str:
+    """RQE actor-critic and risk-averse MAPPO at parameters with a unique RQE (mean [95% CI])."""
+    out = ["| game | learner | tau | eps | TV to RQE (occupancy mean) | TV to RQE (max, reached) | "
+           "regularised exploitability (mean) |", "|---|---|---|---|---|---|---|"]
+    name = {"ac": "RQE actor-critic", "mappo": "risk-averse MAPPO"}
+    for r in sorted(rows, key=lambda r: (r["game"] != "penalty", r["method"])):
+        out.append(f"| {r['game']} | {name[r['method']]} | {r['tau']:g} | {r['epsilon']:g} | "
+                   f"{_fmt(r['distance_rqe'])} | {_fmt(r['distance_rqe_max'])} | {_fmt(r['exploitability'])} |")
+    return "\n".join(out) + "\n"
+
+
 def export(store, data: Path, profile: str, seed: int = 0, *, allow_missing: bool = False):
     """Gather the stored cells into ``data/deep_<profile>.json``; ``None`` if any is missing
     (``allow_missing=True``: export what is stored, listing the missing cells under
@@ -346,7 +404,8 @@ def export(store, data: Path, profile: str, seed: int = 0, *, allow_missing: boo
     out = {"profile": profile, "seed": seed, "mappo_parameters": MAPPO_PARAMETERS, "missing": missing,
            "runs": runs, **summary,
            "table_factorised_md": markdown_factorised(summary["factorised"]),
-           "table_mappo_md": markdown_mappo(summary["mappo"])}
+           "table_mappo_md": markdown_mappo(summary["mappo"]),
+           "table_rqe_ac_md": markdown_rqe_ac(summary["rqe_ac"])}
     data = Path(data)
     data.mkdir(parents=True, exist_ok=True)
     path = data / f"deep_{profile}.json"

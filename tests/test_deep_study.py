@@ -93,7 +93,8 @@ def test_smoke_study_end_to_end(tmp_path):
     path = study.export(store, tmp_path / "data", "smoke")
     data = json.loads(path.read_text())
     assert len(data["runs"]) == len(cells)
-    assert {r["part"] for r in data["runs"]} == {"factorised", "mappo"}
+    assert {r["part"] for r in data["runs"]} == {"factorised", "mappo", "rqe_ac"}
+    assert "| penalty | RQE actor-critic | 10 | 0.15 |" in data["table_rqe_ac_md"]
     paths = figs.draw(path, tmp_path / "figures")
     names = {p.name for p in paths}
     assert {"deep_factorised.png", "deep_mappo.png"} <= names
