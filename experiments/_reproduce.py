@@ -7,6 +7,8 @@ Layout of ``out`` (default ``results/``)::
     out/data/drigm_<profile>_seed<seed>.json   the DrIGM study's merged cells (exported);
                                      figures/drigm_table.md its value / optimum table
     out/figures/*.png, *.pdf         the paper figures
+    out/data/deep_full.json          the deep study (full profile only, needs torch: the
+                                     [deep] extra); figures/deep_*.md its tables
     out/figures/summary.json         fitted slopes and the checks (gaps >= 0, bound holds),
                                      and the chute study's Table 1 with its CIs
 
@@ -82,6 +84,10 @@ def cell_function(config: dict, seed: np.random.SeedSequence) -> dict:
         from robustgames.experiments.rqe import cell as rqe_cell
 
         return rqe_cell(config, seed)
+    if config.get("experiment") == "deep":
+        from robustgames.experiments.deep import cell as deep_cell
+
+        return deep_cell(config, seed)
     from robustgames.experiments.regret import regret_cell
 
     return regret_cell(config, seed)
@@ -100,6 +106,10 @@ def _cost(cell: Cell) -> float:
         from robustgames.experiments.rqe import cost as rqe_cost
 
         return 1e3 * rqe_cost(c)
+    if c.get("experiment") == "deep":
+        from robustgames.experiments.deep import cost as deep_cost
+
+        return 1e3 * deep_cost(c)
     g = c["game"]
     size = g.get("n_states", 20) * float(np.prod(g.get("n_actions", [3, 3]))) * g.get("horizon", 8)
     return c["episodes"] * size * (3.0 if c["set"]["kind"] == "KL" else 1.0)
@@ -117,7 +127,7 @@ def experiment_names() -> tuple[str, ...]:
     """
     from robustgames.experiments import regret
 
-    return (*regret.STUDY_NAMES, "chute", "drigm", "rqe")
+    return (*regret.STUDY_NAMES, "chute", "drigm", "rqe", "deep")
 
 
 def _kind(value):
@@ -139,8 +149,10 @@ def warm_up_cells(cells: list[Cell]) -> list[Cell]:
     for cell in cells:
         if cell.config.get("experiment") == "chute":
             continue
-        # the DrIGM cells share their kernels (one warm-up cell for the whole study)
-        k = "drigm" if cell.config.get("experiment") == "drigm" else _kind(cell.config)
+        # the DrIGM cells share their kernels (one warm-up cell for the whole study); the deep
+        # cells one per part (their configs differ in strings only: game, target, mixer)
+        exp = cell.config.get("experiment")
+        k = "drigm" if exp == "drigm" else ("deep", cell.config["part"]) if exp == "deep" else _kind(cell.config)
         if k not in cheapest or _cost(cell) < _cost(cheapest[k]):
             cheapest[k] = cell
     return list(cheapest.values())
@@ -263,6 +275,18 @@ def main(full: bool = False, out="results", jobs=None, scheduler=None, only=None
         cells.extend(rqe_cells)
         print(f"  rqe: {len(rqe_cells)} cells (RQE/Nash/QRE on matrix games, the risk-rationality plane, "
               f"the grid world)", flush=True)
+    # the deep agents (PyTorch): full profile only, and only where torch is installed
+    if _wanted("deep", only) and profile == "full":
+        if _has_module("torch"):
+            from robustgames.experiments import deep as deep_study
+
+            deep_cells = deep_study.cells(profile, seed)
+            cells.extend(deep_cells)
+            print(f"  deep: {len(deep_cells)} cells (robust VDN/QMIX per game, target and seed; risk-averse "
+                  f"MAPPO per game, ablation and seed)", flush=True)
+        else:
+            print("  deep skipped: PyTorch is not installed (pip install torch==2.13.0 && "
+                  "pip install -e \".[deep]\")", flush=True)
     if not cells:
         print(f"nothing to run: no experiment matches --only {only}", flush=True)
         return 2
@@ -337,6 +361,23 @@ def _run_and_draw(cells, store, data, figures, profile, seed, jobs, scheduler, p
             print(f"rqe results: {rqe_json}", flush=True)
             drawn += list(rqe_figures.draw(rqe_json, figures))
             _add_rqe_to_summary(rqe_json, figures / "summary.json")
+    deep_cells = [c for c in cells if c.config.get("experiment") == "deep"]
+    if deep_cells:
+        from robustgames.experiments import deep as deep_study
+
+        deep_json = deep_study.export(store, data, profile, seed)
+        if deep_json is not None:
+            from robustgames.paper_figures import deep as deep_figures
+
+            print(f"deep results: {deep_json}", flush=True)
+            drawn += list(deep_figures.draw(deep_json, figures))
+            rec = json.loads(Path(deep_json).read_text())
+            figures.mkdir(parents=True, exist_ok=True)
+            (figures / "deep_factorised_table.md").write_text(rec["table_factorised_md"])
+            (figures / "deep_mappo_table.md").write_text(rec["table_mappo_md"])
+            (figures / "deep_rqe_ac_table.md").write_text(rec["table_rqe_ac_md"])
+            _put_in_summary(figures / "summary.json", "deep", dict(
+                factorised=rec["factorised"], mappo=rec["mappo"], source=str(deep_json)))
     print(f"figures ({len(drawn)} files) in {figures}", flush=True)
     for p in drawn:
         print(f"  {p}")

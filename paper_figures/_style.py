@@ -59,15 +59,17 @@ def save(fig, figures_dir, name: str) -> list[Path]:
 BAND_ALPHA = 0.25
 
 
-def band(ax, x, lo, hi, color, *, floor=None):
-    """A confidence band: fill at ``BAND_ALPHA`` with thin edge lines (readable in print)."""
+def band(ax, x, lo, hi, color, *, floor=None, alpha=BAND_ALPHA, edges=True):
+    """A confidence band: fill at ``alpha`` (default ``BAND_ALPHA``) with thin edge lines
+    (readable in print; ``edges=False`` for many overlapping bands in one panel)."""
     import numpy as np
 
     if floor is not None:
         lo, hi = np.maximum(lo, floor), np.maximum(hi, floor)
-    ax.fill_between(x, lo, hi, color=color, alpha=BAND_ALPHA, lw=0)
-    ax.plot(x, lo, color=color, lw=0.5, alpha=0.8)
-    ax.plot(x, hi, color=color, lw=0.5, alpha=0.8)
+    ax.fill_between(x, lo, hi, color=color, alpha=alpha, lw=0)
+    if edges:
+        ax.plot(x, lo, color=color, lw=0.5, alpha=0.8)
+        ax.plot(x, hi, color=color, lw=0.5, alpha=0.8)
 
 
 def legend_below(ax, *, ncol=1, fontsize=6.8, offset=-0.22, **kw):
