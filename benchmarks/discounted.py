@@ -21,8 +21,8 @@ values and check ``rg.gap`` against the bound on small games.
 Reported per case: ``vi_backups`` and ``pi_backups`` (robust Bellman backups in units of
 one sweep over all ``S * A`` rows), ``pi_linear_solves`` (dense ``S x S`` solves, not
 backups), both certified bounds, ``ratio_backups = vi_backups / pi_backups`` and
-``ratio_time = vi_seconds / pi_seconds`` (above 1: policy iteration cheaper). Target
-(issue 12): ``ratio_backups >= 20`` at gamma = 0.999 for team and zero-sum games.
+``ratio_time = vi_seconds / pi_seconds`` (above 1: policy iteration cheaper). Target:
+``ratio_backups >= 20`` at gamma = 0.999 for team and zero-sum games.
 
 General-sum games (and zero-sum games under agent-wise sets with ``sigma > 0``, which are
 general-sum) have no policy iteration with a guarantee; there the case compares plain

@@ -277,13 +277,13 @@ def main(full: bool = False, out="results", jobs=None, scheduler=None, only=None
               f"the grid world)", flush=True)
     # the deep agents (PyTorch): full profile only, and only where torch is installed
     if _wanted("deep", only) and profile == "full":
-        if _has_module("torch"):
+        if _has_module("torch") and _has_module("pettingzoo"):
             from robustgames.experiments import deep as deep_study
 
             deep_cells = deep_study.cells(profile, seed)
             cells.extend(deep_cells)
             print(f"  deep: {len(deep_cells)} cells (robust VDN/QMIX per game, target and seed; risk-averse "
-                  f"MAPPO per game, ablation and seed)", flush=True)
+                  f"MAPPO per game, ablation and seed; RQE actor-critic vs MAPPO per game, learner and seed)", flush=True)
         else:
             print("  deep skipped: PyTorch is not installed (pip install torch==2.13.0 && "
                   "pip install -e \".[deep]\")", flush=True)

@@ -1,4 +1,4 @@
-"""Deep agents against the exact truth (issue 13; docs/theory.md section 10).
+"""Deep agents against the exact truth (docs/theory.md section 10).
 
 Two parts, one reproduce cell per run (PyTorch is needed: ``pip install torch==2.13.0 &&
 pip install -e ".[deep]"``; the study is in the ``full`` profile only):
@@ -23,7 +23,7 @@ pip install -e ".[deep]"``; the study is in the ``full`` profile only):
 
 * ``rqe_ac``: the RQE actor-critic (:func:`robustgames.deep.train_rqe_actor_critic`, the
   RQE's tilted advantage from a joint-action critic; docs/theory.md 10.3) and risk-averse
-  MAPPO side by side, at parameters where every stage RQE is unique (``eps tau > 1``):
+  MAPPO side by side, at parameters inside the tractability condition ``eps_1 tau_1 eps_2 tau_2 > 1`` (unconfirmed against the paper, docs/theory.md 7.2):
   the one-shot penalty game (``tau = 10``, ``eps = 0.15``) and the grid world (``tau = 2``,
   ``eps = 0.75``).
 

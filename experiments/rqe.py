@@ -1,4 +1,4 @@
-"""The ``rqe`` study of ``robustgames reproduce`` (issue 10; docs/theory.md sections 7.5-7.6).
+"""The ``rqe`` study of ``robustgames reproduce`` (docs/theory.md sections 7.5-7.6).
 
 Three parts, each a list of runner cells (``config["experiment"] == "rqe"``, ``config["part"]``):
 

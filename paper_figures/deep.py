@@ -180,7 +180,7 @@ between the learned and exact strategies, averaged over the learned policy's own
 step-state occupancy (max over players); exploitability: the occupancy-averaged one-stage
 regularised deviation gain in the RQE game (0 exactly at an RQE; computed with the stage
 certificate kernel). Bands: mean +- Student-t 95% half-width over seeds (estimates; 3
-seeds, so wide; clipped to the quantity's range [0, 1] or [0, inf)); the exact references
-are certified to 1e-9.
+seeds, so wide; clipped to the quantity's range [0, 1] or [0, inf)); the exact references'
+exploitability is recorded per cell (rqe_exploitability).
 """)
     return paths

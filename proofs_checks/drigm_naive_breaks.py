@@ -1,7 +1,7 @@
 """The naive per-agent worst case breaks IGM; the anchored robust utilities do not.
 
 Claim (DrIGM arXiv 2602.11437, their Example 1, whose numbers are not reproduced here: the
-paper's text was not reachable (only its abstract, in the project's seed, and its code, which
+paper's text was not reachable (only its abstract and its code, which
 has no such example, were), so this is a minimal instance of our own, docs/theory.md section
 6.1): with a family of models ``P_k``,
 each satisfying IGM with per-agent utilities ``Q_i^{P_k}`` (here exactly additive,

@@ -22,7 +22,7 @@ def _module_names(package: str) -> set[str]:
 
 VALID = {
     "check": _module_names("robustgames.proofs_checks"),
-    "reproduce": set(regret.STUDY_NAMES) | {"chute", "drigm", "rqe"},
+    "reproduce": set(regret.STUDY_NAMES) | {"chute", "drigm", "rqe", "deep"},
     "bench": _module_names("robustgames.benchmarks"),
 }
 

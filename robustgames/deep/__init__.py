@@ -6,7 +6,8 @@
 * :func:`train_rqe_mappo`: risk-averse MAPPO (C51 critic, entropic risk in GAE, fixed
   entropy coefficient) compared with the exact Markov RQE;
 * :func:`train_rqe_actor_critic`: centralised joint-action critic with the RQE's tilted
-  advantage (the entropic risk over the opponent's action), whose fixed point is the RQE.
+  advantage (the entropic risk over the opponent's action), whose stationary points, with an
+  exact critic, are stage RQE of the critic's payoffs (convergence measured, not claimed).
 
 docs/theory.md section 10.
 """

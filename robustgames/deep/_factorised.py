@@ -15,7 +15,7 @@ observation of ``(h, s)`` (state and step one-hots, ``S + H + 1``), the discount
 targets is ``c = 1``, the value after the last step is ``V_H = 0`` (``done`` at
 ``h + 1 = H``), and the ``rho min V`` of the exact targets is the minimum over the batch
 rows with the SAME next step ``h + 1`` (:func:`robustgames.deep._losses.batch_min_per_step`;
-the exact operator takes ``min_s V_{h+1}(s)``, docs/theory.md section 6.3). The greedy
+the exact operator takes ``min_s V_{h+1}(s)``, docs/theory.md section 10.1). The greedy
 policy is then one joint action per ``(h, s)``, evaluated exactly by backward induction.
 
 Networks (all agents observe the state, decentralised execution):

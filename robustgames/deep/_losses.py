@@ -1,4 +1,4 @@
-"""The robust Q-targets of the DrIGM seed as pure PyTorch functions (docs/theory.md
+"""The robust Q-targets of DrIGM as pure PyTorch functions (docs/theory.md
 sections 6.2 and 10.1; DrIGM arXiv 2602.11437 and its code robust-coMARL, read for facts
 only).
 
@@ -67,7 +67,7 @@ def batch_min_per_step(v_next, done, step):
     """Per row ``j``: ``min {(1 - done_k) v_next_k : step_k = step_j}``, the batch estimate
     of ``min_s V_{h+1}(s)`` of a finite-horizon game (``step`` = each row's next step
     ``h + 1``; the exact operator's minimum is over the states of that step only, docs/theory.md
-    section 6.3). No gradient; pass it as ``v_min``."""
+    section 10.1). No gradient; pass it as ``v_min``."""
     v = _masked(v_next, done).detach()
     step = torch.as_tensor(step).reshape(-1)
     same = step[:, None] == step[None, :]  # (B, B)

@@ -1,6 +1,6 @@
 """Risk-averse MAPPO with a C51 distributional critic, compared with the exact Markov RQE.
 
-Seed 003 (RQE, Mazumdar, Panaganti, Shi, arXiv 2406.14156, and its RQE-MAPPO slides);
+The RQE paper (Mazumdar, Panaganti, Shi, arXiv 2406.14156) and its RQE-MAPPO slides;
 docs/theory.md sections 7 (the exact Markov RQE of :func:`robustgames.solve_rqe`) and
 10.2 (this construction).
 

@@ -75,7 +75,7 @@ def solver_benchmark_game(n_states: int, n_actions: int, gamma: float, *, kind: 
                           support_fraction: float = 0.2, reward_scale: float = 10.0, rng=None) -> MarkovGame:
     """A random discounted game of the solver benchmarks of arXiv 2508.06661.
 
-    The instance family quoted in issue 12 from arXiv 2508.06661: ``S`` states (200-1000
+    The instance family of arXiv 2508.06661: ``S`` states (200-1000
     there), ``A`` actions per player and state (there drawn from ``{1, 2, 3, 5, 10}``;
     here one count for the whole game, since :class:`MarkovGame` has a fixed action set),
     rewards i.i.d. ``U(-reward_scale, reward_scale)`` (``U(-10, 10)`` there) and every

@@ -11,7 +11,7 @@ Discounted: value iteration on the same operator until
 ``gamma/(1-gamma) ||V_{k+1} - V_k||_inf <= tol``. For one player (a robust MDP) the
 operator is a ``gamma``-contraction, so the last iterate is within ``tol`` of the optimal
 values; the RETURNED values are the exact robust values of the policy that is greedy for
-that iterate, which are within ``2 gamma tol / (1 - gamma)`` of optimal (Singh & Yee 1994;
+that iterate, which are within ``2 gamma tol`` of optimal (the certificate of docs/theory.md 3.6;
 the returned ``gap``, computed exactly, says how far the policy really is). For ``n >= 2``
 stationary equilibrium value iteration has no general convergence guarantee; the returned
 policy's certified gap says how good it is.

@@ -4,7 +4,7 @@ Hoffman & Karp (1966, "On nonterminating stochastic games", Management Science 1
 see also Filar & Vrieze, *Competitive Markov Decision Processes* (1997), section 6.3.
 Player 0 maximises ``r = r_0 = -r_1``; the game is nominal (``sigma = 0``; under
 agent-wise sets with ``sigma > 0`` each player meets its own worst case and the game is
-no longer zero-sum, docs/theory.md 3).
+no longer zero-sum, docs/theory.md section 1).
 
 With ``Q_V(s, a, b) = r(s, a, b) + gamma P(s, a, b) . V`` and the Shapley operator
 ``(T V)(s) = val Q_V(s)`` (value of the matrix game):
