@@ -115,41 +115,49 @@ def test_non_finite_is_reported_before_an_earlier_bad_sum(name):
         SETS[name].worst_value(P, v)
 
 
-def test_row_checks_agree_with_the_plain_scan():
-    """``row_ok`` and ``dot_scan_row`` decide every row as the element-by-element
-    ``scan_row`` (the reference), on rows built to sit at the edges: non-finite entries,
-    -0.0, tiny negatives, sums just inside and just outside the tolerance, overflow."""
-    rng = np.random.default_rng(11)
+def _edge_rows(S, rng):
     rows = []
-    base = rng.random(8)
+    base = rng.random(S)
     base /= base.sum()
     rows.append(base)
     for bad in (np.nan, np.inf, -np.inf, -1e-300, -0.0, 1e308):
         r = base.copy()
-        r[3] = bad
+        r[S // 2] = bad
         rows.append(r)
-    for off in (0.5, 0.9, 1.0, 1.1, 2.0):
+    for off in (0.5, 0.9, 0.999999, 1.0, 1.000001, 1.1, 2.0, -0.999999, -1.0, -1.000001):
         r = base.copy()
         r[0] += off * ROW_SUM_TOL
         rows.append(r)
-    r = base.copy()
-    r[1], r[2] = np.inf, -np.inf
-    rows.append(r)
-    r = np.full(8, 1e308)
-    rows.append(r)
-    for _ in range(200):
-        r = rng.random(8)
-        r /= r.sum()
-        k = rng.integers(0, 4)
-        if k == 1:
-            r[rng.integers(8)] *= -1
-        elif k == 2:
-            r[rng.integers(8)] += rng.choice([1e-9, 2e-8, -2e-8, -1e-9])
-        elif k == 3:
-            r[rng.integers(8)] = rng.choice([np.nan, np.inf, -np.inf])
+    if S >= 2:
+        r = base.copy()
+        r[0], r[-1] = np.inf, -np.inf
         rows.append(r)
-    M = np.ascontiguousarray(rows)
-    v = rng.random(8)
+    rows.append(np.full(S, 1e308))
+    for _ in range(300):
+        r = rng.random(S)
+        r /= r.sum()
+        k = rng.integers(0, 5)
+        if k == 1:
+            r[rng.integers(S)] *= -1
+        elif k == 2:
+            r[rng.integers(S)] += rng.choice([1e-9, 2e-8, -2e-8, -1e-9])
+        elif k == 3:
+            r[rng.integers(S)] = rng.choice([np.nan, np.inf, -np.inf])
+        elif k == 4:  # a sum within a few ulps of 1 +- tol
+            r[0] += rng.choice([1.0, -1.0]) * ROW_SUM_TOL + rng.integers(-4, 5) * 2.0 ** -52
+        rows.append(r)
+    return np.ascontiguousarray(rows)
+
+
+@pytest.mark.parametrize("S", [1, 3, 7, 8, 1001])
+def test_row_checks_agree_with_the_plain_scan(S):
+    """``row_ok`` and ``dot_scan_row`` decide every row as the element-by-element
+    ``scan_row`` (the reference: one sum in index order), on rows built to sit at the
+    edges: non-finite entries, -0.0, tiny negatives, sums just inside, at and just outside
+    the tolerance, overflow; widths with and without a tail after the four-way loop."""
+    rng = np.random.default_rng(11 + S)
+    M = _edge_rows(S, rng)
+    v = rng.random(S)
     codes = [scan_row(M, i, ROW_SUM_TOL)[0] for i in range(M.shape[0])]
     assert {0, 1, 2, 3} <= set(codes)
     for i, code in enumerate(codes):
@@ -157,7 +165,10 @@ def test_row_checks_agree_with_the_plain_scan():
         dot, c = dot_scan_row(M, i, v, ROW_SUM_TOL)
         assert c == code, i
         if code == 0:
-            assert dot == sum(M[i, s] * v[s] for s in range(8))  # index order, bitwise
+            acc = 0.0
+            for s in range(S):
+                acc += M[i, s] * v[s]
+            assert dot == acc  # index order, bitwise
     bad = [i for i, c in enumerate(codes) if c != 0]
     assert first_bad_row(M, ROW_SUM_TOL) == bad[0]
     assert first_bad_row(M[:bad[0]], ROW_SUM_TOL) == bad[0]  # none: returns the row count

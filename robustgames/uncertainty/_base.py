@@ -6,7 +6,10 @@ Every set ``U(p0)`` around a nominal row ``p0`` exposes its support function
 ``(..., S)`` and ``v`` is ``(S,)``. The public methods validate; subclasses implement two
 hooks that receive a C-contiguous ``(R, S)`` float64 array and a ``(S,)`` vector and write
 into a preallocated output (the compiled kernels). The planning layer calls the hooks
-directly after validating once per game.
+directly after validating once per game. ``worst_value`` checks the rows of ``p0`` inside
+the kernel (hook :meth:`UncertaintySet._values_checked`: each row is checked as it is read,
+so a public call reads ``p0`` once); only when a row is rejected does
+:func:`robustgames._validation.check_distributions` describe the first offending index.
 
 Every set also hands the compiled backup engine a row kernel, :meth:`UncertaintySet.row_kernel`
 (the interface of :mod:`robustgames.uncertainty._engine`): the learners' compiled kernels
@@ -118,7 +121,7 @@ class UncertaintySet:
     def _values_checked(self, P: np.ndarray, v: np.ndarray, out: np.ndarray, tol: float) -> bool:
         """:meth:`_values` on rows not yet known to be distributions: ``False`` (``out`` then
         undefined) if some row of ``P`` is not a distribution within ``tol`` (the checks of
-        :func:`robustgames._validation.scan_row`). Default: one (threaded) scan, then
+        :func:`robustgames._validation.row_ok`). Default: one (threaded) scan, then
         :meth:`_values`; the set families override it with kernels that check each row as
         they read it, so a public call reads ``P`` once."""
         if first_bad_row(P, float(tol)) != P.shape[0]:
