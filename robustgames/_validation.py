@@ -11,29 +11,127 @@ import math
 import numbers
 
 import numpy as np
+from numba import prange
 
-from ._jit import kernel
+from ._jit import kernel, parallel_kernel
 
 ROW_SUM_TOL = 1e-8
+
+
+@kernel
+def scan_row(A, r, tol):
+    """Check row ``r`` of ``A`` (R, S) in one pass: ``(code, column)`` of the first problem,
+    code 0 none, 1 non-finite, 2 negative (at ``column``), 3 row sum off 1 by more than
+    ``tol`` (column -1). The sum is accumulated in index order."""
+    S = A.shape[1]
+    total = 0.0
+    for j in range(S):
+        x = A[r, j]
+        if not math.isfinite(x):
+            return 1, j
+        if x < 0.0:
+            return 2, j
+        total += x
+    if abs(total - 1.0) > tol:
+        return 3, -1
+    return 0, -1
+
+
+#: unit roundoff bound used by :func:`row_ok` (``2 u``, ``u = 2^-53``)
+_EPS = 2.220446049250313e-16
+
+
+@kernel
+def row_ok(A, r, tol):
+    """Whether :func:`scan_row` accepts row ``r`` of ``A`` (code 0), in a loop without
+    branches whose sums pipeline (four partial sums).
+
+    A non-finite entry makes the sum non-finite and a negative one the minimum negative,
+    so both are rejected here as there. With finite non-negative entries, any two
+    summation orders differ by at most ``2 gamma_{S-1} sum`` (``gamma_k = k u / (1 - k u)``,
+    Higham, *Accuracy and Stability of Numerical Algorithms*, section 4.2), which the
+    margin ``2 S eps total`` bounds with room to spare: outside ``tol +- margin`` the
+    four-way sum decides as :func:`scan_row`'s sum in index order would, and inside that
+    band the row is summed again in index order.
+    """
+    S = A.shape[1]
+    t0 = t1 = t2 = t3 = 0.0
+    l0 = l1 = l2 = l3 = 0.0
+    m = S - S % 4
+    for j in range(0, m, 4):
+        x0 = A[r, j]
+        x1 = A[r, j + 1]
+        x2 = A[r, j + 2]
+        x3 = A[r, j + 3]
+        t0 += x0
+        t1 += x1
+        t2 += x2
+        t3 += x3
+        l0 = min(l0, x0)
+        l1 = min(l1, x1)
+        l2 = min(l2, x2)
+        l3 = min(l3, x3)
+    for j in range(m, S):
+        x = A[r, j]
+        t0 += x
+        l0 = min(l0, x)
+    total = (t0 + t1) + (t2 + t3)
+    if not (math.isfinite(total) and min(min(l0, l1), min(l2, l3)) >= 0.0):
+        return False
+    err = abs(total - 1.0)
+    margin = 2.0 * S * _EPS * total
+    if err <= tol - margin:
+        return True
+    if err > tol + margin:
+        return False
+    seq = 0.0  # the band: decide on scan_row's own sum
+    for j in range(S):
+        seq += A[r, j]
+    return abs(seq - 1.0) <= tol
+
+
+@kernel
+def dot_scan_row(A, r, v, tol):
+    """``(A[r] . v, code)`` in ONE pass over row ``r``: the dot product accumulated in index
+    order (as the kernels' streaming passes) and the code of :func:`scan_row` (decided as in
+    :func:`row_ok`; the row is rescanned by :func:`scan_row` only if it is rejected; the dot
+    is NaN unless the code is 0). The public path of the closed-form sets validates each
+    row in the pass that computes its dot product."""
+    total = 0.0
+    dot = 0.0
+    lo = 0.0
+    for j in range(A.shape[1]):
+        x = A[r, j]
+        total += x
+        dot += x * v[j]
+        lo = min(lo, x)
+    if math.isfinite(total) and lo >= 0.0 and abs(total - 1.0) <= tol:
+        return dot, 0
+    code, _ = scan_row(A, r, tol)
+    return np.nan, code
 
 
 @kernel
 def _scan_distributions(A, tol):
     """One pass over the rows of ``A`` (R, S): the first problem found as
     ``(code, row, column)``; code 0 none, 1 non-finite, 2 negative, 3 bad row sum."""
-    R, S = A.shape
-    for r in range(R):
-        total = 0.0
-        for j in range(S):
-            x = A[r, j]
-            if not math.isfinite(x):
-                return 1, r, j
-            if x < 0.0:
-                return 2, r, j
-            total += x
-        if abs(total - 1.0) > tol:
-            return 3, r, -1
+    for r in range(A.shape[0]):
+        code, j = scan_row(A, r, tol)
+        if code != 0:
+            return code, r, j
     return 0, -1, -1
+
+
+@parallel_kernel
+def first_bad_row(A, tol):
+    """The first row of ``A`` (R, S) that :func:`scan_row` rejects, ``R`` if none (rows
+    scanned on threads for large ``A``)."""
+    R = A.shape[0]
+    first = R
+    for r in prange(R):
+        if not row_ok(A, r, tol):
+            first = min(first, r)
+    return first
 
 
 def as_float_array(x, name: str, *, ndim: int | None = None, min_ndim: int | None = None,
@@ -66,13 +164,14 @@ def check_distributions(arr: np.ndarray, name: str, *, tol: float = ROW_SUM_TOL)
 
     Entries must be finite and non-negative and each row must sum to 1 within ``tol``;
     the message names the first offending index. float64 arrays are scanned in one
-    compiled pass (the error, if any, is then described by the numpy path below).
+    compiled pass, on threads for large arrays (the error, if any, is then described by
+    the numpy path below, which names the first offending index).
     """
     if arr.ndim == 0 or arr.shape[-1] == 0:
         raise ValueError(f"{name} must have a non-empty last axis, got shape {arr.shape}")
     if arr.dtype == np.float64 and arr.flags.c_contiguous:
-        code, _, _ = _scan_distributions(arr.reshape(-1, arr.shape[-1]), float(tol))
-        if code == 0:
+        flat = arr.reshape(-1, arr.shape[-1])
+        if first_bad_row(flat, float(tol)) == flat.shape[0]:
             return
     check_finite(arr, name)
     neg = arr < 0

@@ -6,7 +6,10 @@ Every set ``U(p0)`` around a nominal row ``p0`` exposes its support function
 ``(..., S)`` and ``v`` is ``(S,)``. The public methods validate; subclasses implement two
 hooks that receive a C-contiguous ``(R, S)`` float64 array and a ``(S,)`` vector and write
 into a preallocated output (the compiled kernels). The planning layer calls the hooks
-directly after validating once per game.
+directly after validating once per game. ``worst_value`` checks the rows of ``p0`` inside
+the kernel (hook :meth:`UncertaintySet._values_checked`: each row is checked as it is read,
+so a public call reads ``p0`` once); only when a row is rejected does
+:func:`robustgames._validation.check_distributions` describe the first offending index.
 
 Every set also hands the compiled backup engine a row kernel, :meth:`UncertaintySet.row_kernel`
 (the interface of :mod:`robustgames.uncertainty._engine`): the learners' compiled kernels
@@ -18,7 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import as_float_array, as_instance_or_list, check_distributions, check_radius
+from .._validation import (ROW_SUM_TOL, as_float_array, as_instance_or_list, check_distributions, check_radius,
+                           first_bad_row)
 
 
 class UncertaintySet:
@@ -52,9 +56,11 @@ class UncertaintySet:
         -------
         ndarray, shape (...)
         """
-        P, vec = self._check(p0, v)
+        P, vec = self._check(p0, v, rows=False)
         out = np.empty(P.shape[:-1])
-        self._values(P.reshape(-1, P.shape[-1]), vec, out.reshape(-1))
+        if not self._values_checked(P.reshape(-1, P.shape[-1]), vec, out.reshape(-1), ROW_SUM_TOL):
+            check_distributions(P, "p0")  # a row was rejected: raise the message naming it
+            raise AssertionError("a row of p0 was rejected but check_distributions accepts p0")  # pragma: no cover
         return out
 
     def worst_distribution(self, p0, v) -> np.ndarray:
@@ -112,19 +118,36 @@ class UncertaintySet:
 
         values_by_rows(rk, P, v, out)
 
+    def _values_checked(self, P: np.ndarray, v: np.ndarray, out: np.ndarray, tol: float) -> bool:
+        """:meth:`_values` on rows not yet known to be distributions: ``False`` (``out`` then
+        undefined) if some row of ``P`` is not a distribution within ``tol`` (the checks of
+        :func:`robustgames._validation.row_ok`). Default: one (threaded) scan, then
+        :meth:`_values`; the set families override it with kernels that check each row as
+        they read it, so a public call reads ``P`` once."""
+        if first_bad_row(P, float(tol)) != P.shape[0]:
+            return False
+        self._values(P, v, out)
+        return True
+
     def _distributions(self, P: np.ndarray, v: np.ndarray, out: np.ndarray) -> None:
         raise NotImplementedError(f"{type(self).__name__} does not provide worst-case distributions "
                                   "(only its support function, worst_value)")
 
     # -- helpers ---------------------------------------------------------------------
-    def _check(self, p0, v):
+    def _check(self, p0, v, rows: bool = True):
+        """``p0`` and ``v`` as float64 arrays with matching shapes; with ``rows=False`` the
+        rows of ``p0`` are left for :meth:`_values_checked` to check (only a non-empty last
+        axis is checked here)."""
         P = as_float_array(p0, "p0", min_ndim=1, finite=False)
         vec = as_float_array(v, "v", ndim=1)
         if P.shape[-1] != vec.shape[0]:
             raise ValueError(
                 f"p0 rows have {P.shape[-1]} states but v has {vec.shape[0]} entries"
             )
-        check_distributions(P, "p0")
+        if rows:
+            check_distributions(P, "p0")
+        elif P.shape[-1] == 0:
+            raise ValueError(f"p0 must have a non-empty last axis, got shape {P.shape}")
         return P, vec
 
     def __repr__(self) -> str:

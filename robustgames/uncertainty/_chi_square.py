@@ -56,6 +56,7 @@ import numpy as np
 from numba import prange
 
 from .._jit import kernel, parallel_kernel
+from .._validation import row_ok
 from ._base import UncertaintySet
 from ._engine import RowKernel
 
@@ -291,14 +292,24 @@ def _chi2_row_all_pieces(P, r, vs, order, radius, scale, flush):
 
 
 @parallel_kernel
-def _chi2_values(P, v, order, radius, out):
+def _chi2_values(P, v, order, radius, tol, out):
+    """``out[r]`` = the value of row ``r``; with ``tol >= 0`` each row is first checked
+    (:func:`robustgames._validation.row_ok`, while the row is in cache) and a rejected
+    row is not solved (``out`` NaN). Returns the number of rejected rows."""
     R = P.shape[0]
     vs = v[order]
     scale = _unit(vs)
     flush = _flush_level(vs, scale)
+    bad = 0
     for r in prange(R):
+        if tol >= 0.0:
+            if not row_ok(P, r, tol):
+                bad += 1
+                out[r] = np.nan
+                continue
         value, alpha, u1 = _chi2_row(P, r, vs, order, radius, scale, flush)
         out[r] = value
+    return bad
 
 
 @parallel_kernel
@@ -430,7 +441,10 @@ class ChiSquare(UncertaintySet):
         return RowKernel(_chi2_row_kernel, _chi2_prepare, [self.radius])
 
     def _values(self, P, v, out):
-        _chi2_values(P, v, ascending_order(v), self.radius, out)
+        _chi2_values(P, v, ascending_order(v), self.radius, -1.0, out)
+
+    def _values_checked(self, P, v, out, tol):
+        return _chi2_values(P, v, ascending_order(v), self.radius, float(tol), out) == 0
 
     def _distributions(self, P, v, out):
         _chi2_distributions(P, v, ascending_order(v), self.radius, out)

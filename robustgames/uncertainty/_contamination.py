@@ -18,6 +18,7 @@ import numpy as np
 from numba import prange
 
 from .._jit import kernel, parallel_kernel
+from .._validation import dot_scan_row
 from ._base import UncertaintySet
 from ._engine import RowKernel
 from ._tv import descending, prepare_descending
@@ -32,7 +33,13 @@ def contamination_row(P, r, v, order, rho):
     dot = 0.0
     for s in range(S):
         dot += P[r, s] * v[s]
-    return (1.0 - rho) * dot + rho * v[order[S - 1]]
+    return contamination_from_dot(dot, rho, v[order[S - 1]])
+
+
+@kernel
+def contamination_from_dot(dot, rho, v_min):
+    """The closed form ``(1 - rho) dot + rho v_min`` given ``dot = p0 . v`` and ``v_min = min v``."""
+    return (1.0 - rho) * dot + rho * v_min
 
 
 @kernel
@@ -42,9 +49,24 @@ def _contamination_row_kernel(i, P, r, v, params, iw, fw, work, warm):
 
 
 @parallel_kernel
-def _contamination_values(P, v, order, rho, out):
+def _contamination_values(P, v, order, rho, tol, out):
+    """``out[r] = contamination_row(P, r, ...)``; with ``tol >= 0`` each row is also checked
+    in its one pass (:func:`robustgames._validation.dot_scan_row`); returns the number of
+    rejected rows (their ``out`` is NaN)."""
+    S = P.shape[1]
+    v_min = v[order[S - 1]]
+    bad = 0
     for r in prange(P.shape[0]):
-        out[r] = contamination_row(P, r, v, order, rho)
+        if tol >= 0.0:
+            dot, code = dot_scan_row(P, r, v, tol)
+            if code != 0:
+                bad += 1
+                out[r] = np.nan
+                continue
+            out[r] = contamination_from_dot(dot, rho, v_min)
+        else:
+            out[r] = contamination_row(P, r, v, order, rho)
+    return bad
 
 
 @parallel_kernel
@@ -96,7 +118,10 @@ class Contamination(UncertaintySet):
         return RowKernel(_contamination_row_kernel, prepare_descending, [self.radius])
 
     def _values(self, P, v, out):
-        _contamination_values(P, v, descending(v), self.radius, out)
+        _contamination_values(P, v, descending(v), self.radius, -1.0, out)
+
+    def _values_checked(self, P, v, out, tol):
+        return _contamination_values(P, v, descending(v), self.radius, float(tol), out) == 0
 
     def _distributions(self, P, v, out):
         _contamination_distributions(P, v, int(np.argmin(v)), self.radius, out)

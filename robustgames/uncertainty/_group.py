@@ -135,8 +135,8 @@ class Group(UncertaintySet):
         )
 
     # -- validation / hooks -------------------------------------------------------------
-    def _check(self, p0, v):
-        P, vec = super()._check(p0, v)
+    def _check(self, p0, v, rows: bool = True):
+        P, vec = super()._check(p0, v, rows)
         S = self.distributions.shape[-1]
         if P.shape[-1] != S:
             raise ValueError(f"p0 rows have {P.shape[-1]} states but distributions have {S}")

@@ -69,6 +69,7 @@ import numpy as np
 from numba import prange
 
 from .._jit import kernel, parallel_kernel
+from .._validation import row_ok
 from ._base import UncertaintySet
 from ._engine import RowKernel, prepare_nothing
 from ._fastexp import exp as _fexp
@@ -497,21 +498,33 @@ _CHUNK = 64
 
 
 @parallel_kernel
-def _kl_values(P, v, radius, out, iters):
+def _kl_values(P, v, radius, out, iters, tol):
+    """``out[r]``, ``iters[r]``: value and Newton iterations of row ``r``; with ``tol >= 0``
+    each row is first checked (:func:`robustgames._validation.row_ok`, while the row is
+    in cache) and a rejected row is not solved (``out`` NaN, ``iters`` -1). Returns the
+    number of rejected rows."""
     R, S = P.shape
     v_min = np.inf
     for s in range(S):
         v_min = min(v_min, v[s])
     n_chunks = (R + _CHUNK - 1) // _CHUNK
+    bad = 0
     for c in prange(n_chunks):
         pk = np.empty(S)
         xk = np.empty(S)
         ek = np.empty(S)
         for r in range(c * _CHUNK, min(R, (c + 1) * _CHUNK)):
+            if tol >= 0.0:
+                if not row_ok(P, r, tol):
+                    bad += 1
+                    out[r] = np.nan
+                    iters[r] = -1
+                    continue
             value, kind, beta, shift, it = _kl_core(P, r, v, radius, v_min, pk, xk, ek,
                                                     VALUE_TOL, np.nan)
             out[r] = value
             iters[r] = it
+    return bad
 
 
 @parallel_kernel
@@ -601,7 +614,10 @@ class KL(UncertaintySet):
         return RowKernel(_kl_row_kernel, prepare_nothing, [self.radius])
 
     def _values(self, P, v, out):
-        _kl_values(P, v, self.radius, out, np.empty(out.shape[0], dtype=np.int64))
+        _kl_values(P, v, self.radius, out, np.empty(out.shape[0], dtype=np.int64), -1.0)
+
+    def _values_checked(self, P, v, out, tol):
+        return _kl_values(P, v, self.radius, out, np.empty(out.shape[0], dtype=np.int64), float(tol)) == 0
 
     def _distributions(self, P, v, out):
         _kl_distributions(P, v, self.radius, out)
@@ -612,5 +628,5 @@ class KL(UncertaintySet):
         P2 = P.reshape(-1, P.shape[-1])
         out = np.empty(P2.shape[0])
         iters = np.empty(P2.shape[0], dtype=np.int64)
-        _kl_values(P2, vec, self.radius, out, iters)
+        _kl_values(P2, vec, self.radius, out, iters, -1.0)
         return iters.reshape(P.shape[:-1])

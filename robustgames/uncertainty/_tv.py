@@ -19,6 +19,7 @@ import numpy as np
 from numba import prange
 
 from .._jit import kernel, parallel_kernel
+from .._validation import dot_scan_row
 from ._base import UncertaintySet
 from ._engine import RowKernel
 
@@ -36,12 +37,19 @@ def tv_row(P, r, v, order, sigma):
     """``inf_{TV(p, P[r]) <= sigma} p.v`` for row ``r`` of ``P`` by the closed form;
     ``order`` sorts ``v`` in decreasing order (its last entry is an argmin of ``v``).
     Callable from other compiled code (the MORNAVI learner uses it row by row)."""
+    base = 0.0
+    for s in range(P.shape[1]):
+        base += P[r, s] * v[s]
+    return tv_row_from_dot(P, r, v, order, sigma, base)
+
+
+@kernel
+def tv_row_from_dot(P, r, v, order, sigma, base):
+    """:func:`tv_row` given ``base = P[r] . v`` (accumulated in index order): the walk that
+    removes ``sigma`` of mass from the highest-value states."""
     S = P.shape[1]
     s_min = order[S - 1]
     v_min = v[s_min]
-    base = 0.0
-    for s in range(S):
-        base += P[r, s] * v[s]
     budget = sigma
     red = 0.0
     whole = True  # every state walked so far lost all its mass
@@ -76,9 +84,22 @@ def _tv_row_kernel(i, P, r, v, params, iw, fw, work, warm):
 
 
 @parallel_kernel
-def _tv_values(P, v, order, sigma, out):
+def _tv_values(P, v, order, sigma, tol, out):
+    """``out[r] = tv_row(P, r, ...)``; with ``tol >= 0`` each row is also checked (see
+    :func:`robustgames._validation.dot_scan_row`) in the pass that computes its dot product;
+    returns the number of rejected rows (their ``out`` is NaN)."""
+    bad = 0
     for r in prange(P.shape[0]):
-        out[r] = tv_row(P, r, v, order, sigma)
+        if tol >= 0.0:
+            base, code = dot_scan_row(P, r, v, tol)
+            if code != 0:
+                bad += 1
+                out[r] = np.nan
+                continue
+            out[r] = tv_row_from_dot(P, r, v, order, sigma, base)
+        else:
+            out[r] = tv_row(P, r, v, order, sigma)
+    return bad
 
 
 @parallel_kernel
@@ -133,7 +154,10 @@ class TV(UncertaintySet):
         return RowKernel(_tv_row_kernel, prepare_descending, [self.radius])
 
     def _values(self, P, v, out):
-        _tv_values(P, v, descending_order(v), self.radius, out)
+        _tv_values(P, v, descending_order(v), self.radius, -1.0, out)
+
+    def _values_checked(self, P, v, out, tol):
+        return _tv_values(P, v, descending_order(v), self.radius, float(tol), out) == 0
 
     def _distributions(self, P, v, out):
         _tv_distributions(P, v, descending_order(v), self.radius, out)
