@@ -350,38 +350,38 @@ def _run_and_draw(cells, store, data, figures, profile, seed, jobs, scheduler, p
         print(f"drigm results: {drigm_json}", flush=True)
         drawn += list(drigm_figures.draw(drigm_json, figures))
         _add_drigm_to_summary(drigm_json, figures / "summary.json")
-    rqe_cells = [c for c in cells if c.config.get("experiment") == "rqe"]
-    if rqe_cells:
-        from robustgames.experiments import rqe as rqe_study
-
-        rqe_json = rqe_study.export(store, data, profile, seed)
-        if rqe_json is not None:
-            from robustgames.paper_figures import rqe as rqe_figures
-
-            print(f"rqe results: {rqe_json}", flush=True)
-            drawn += list(rqe_figures.draw(rqe_json, figures))
-            _add_rqe_to_summary(rqe_json, figures / "summary.json")
-    deep_cells = [c for c in cells if c.config.get("experiment") == "deep"]
-    if deep_cells:
-        from robustgames.experiments import deep as deep_study
-
-        deep_json = deep_study.export(store, data, profile, seed)
-        if deep_json is not None:
-            from robustgames.paper_figures import deep as deep_figures
-
-            print(f"deep results: {deep_json}", flush=True)
-            drawn += list(deep_figures.draw(deep_json, figures))
-            rec = json.loads(Path(deep_json).read_text())
-            figures.mkdir(parents=True, exist_ok=True)
-            (figures / "deep_factorised_table.md").write_text(rec["table_factorised_md"])
-            (figures / "deep_mappo_table.md").write_text(rec["table_mappo_md"])
-            (figures / "deep_rqe_ac_table.md").write_text(rec["table_rqe_ac_md"])
-            _put_in_summary(figures / "summary.json", "deep", dict(
-                factorised=rec["factorised"], mappo=rec["mappo"], source=str(deep_json)))
+    rqe_json = _export_and_draw("rqe", cells, store, data, profile, seed, figures, drawn)
+    if rqe_json is not None:
+        _add_rqe_to_summary(rqe_json, figures / "summary.json")
+    deep_json = _export_and_draw("deep", cells, store, data, profile, seed, figures, drawn)
+    if deep_json is not None:
+        rec = json.loads(Path(deep_json).read_text())
+        figures.mkdir(parents=True, exist_ok=True)
+        (figures / "deep_factorised_table.md").write_text(rec["table_factorised_md"])
+        (figures / "deep_mappo_table.md").write_text(rec["table_mappo_md"])
+        (figures / "deep_rqe_ac_table.md").write_text(rec["table_rqe_ac_md"])
+        _put_in_summary(figures / "summary.json", "deep", dict(
+            factorised=rec["factorised"], mappo=rec["mappo"], source=str(deep_json)))
     print(f"figures ({len(drawn)} files) in {figures}", flush=True)
     for p in drawn:
         print(f"  {p}")
     return status
+
+
+def _export_and_draw(name: str, cells, store, data: Path, profile: str, seed: int, figures: Path,
+                     drawn: list):
+    """Export the study ``name`` (``robustgames.experiments.<name>.export``) if this run has
+    cells of it, draw its figures (``robustgames.paper_figures.<name>.draw``) and append
+    them to ``drawn``; the exported JSON path, or ``None`` (no cells, or not exported)."""
+    if not any(c.config.get("experiment") == name for c in cells):
+        return None
+    study = importlib.import_module(f"robustgames.experiments.{name}")
+    path = study.export(store, data, profile, seed)
+    if path is None:
+        return None
+    print(f"{name} results: {path}", flush=True)
+    drawn += list(importlib.import_module(f"robustgames.paper_figures.{name}").draw(path, figures))
+    return path
 
 
 def _put_in_summary(summary: Path, key: str, entry: dict) -> None:
