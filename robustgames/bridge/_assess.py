@@ -30,11 +30,10 @@ from .._result import Result
 from .._validation import as_float_array, check_choice, check_real
 from ..factorization._team import robust_team_q, team_reward
 from ..games import MarkovGame, product_policy
-from ..planning._backup import check_iteration_args, player_sets, robust_q
+from ..planning._backup import check_iteration_args, is_team_game, player_sets, robust_q
 from ..planning._best_response import _best_response, is_product_policy
 from ..planning._evaluate import _evaluate
 from ..planning._policy import as_joint_policy
-from ..uncertainty import Group
 from ._observations import all_observations, describe
 
 __all__ = ["policy_from_callable", "policy_from_q", "assess", "is_team_game"]
@@ -293,24 +292,6 @@ def _q_tables(game, Q, *, allow_player_axis: bool):
 
 
 # -- exact references -------------------------------------------------------------------
-def is_team_game(game: MarkovGame, U) -> bool:
-    """Whether every player has the same rewards (exactly) and the same uncertainty set:
-    then all players share one robust objective and the optimal robust Q is defined."""
-    sets = player_sets(game, U)
-    R = game.rewards
-    if not all(np.array_equal(R[..., i], R[..., 0]) for i in range(1, game.n_players)):
-        return False
-    first = sets[0]
-    for s in sets[1:]:
-        if s is first:
-            continue
-        if type(s) is not type(first) or s != first:
-            return False
-        if isinstance(s, Group) and not np.array_equal(s.distributions, first.distributions):
-            return False
-    return True
-
-
 def _q_table(game, sets, V, players=None) -> np.ndarray:
     """Robust Q ``(H, S, A, n)`` / ``(S, A, n)`` of value tables ``V`` (``(H+1, S, n)`` / ``(S, n)``)."""
     S, A, n = game.n_states, game.n_joint_actions, game.n_players

@@ -19,7 +19,7 @@ import numpy as np
 
 from .._validation import check_positive_int, check_tolerance
 from ..games import MarkovGame
-from ..uncertainty import as_player_sets
+from ..uncertainty import Group, as_player_sets
 
 
 def robust_q(game: MarkovGame, sets, V_next: np.ndarray, h: int | None = None,
@@ -97,6 +97,24 @@ def fixed_point(step, V0: np.ndarray, gamma: float, tol: float, max_iter: int, w
 def player_sets(game: MarkovGame, U) -> list:
     """One validated uncertainty set per player, each checked against ``game``."""
     return as_player_sets(U, game.n_players, game)
+
+
+def is_team_game(game: MarkovGame, U) -> bool:
+    """Whether every player has the same rewards (exactly) and the same uncertainty set:
+    then all players share one robust objective and the optimal robust Q is defined."""
+    sets = player_sets(game, U)
+    R = game.rewards
+    if not all(np.array_equal(R[..., i], R[..., 0]) for i in range(1, game.n_players)):
+        return False
+    first = sets[0]
+    for s in sets[1:]:
+        if s is first:
+            continue
+        if type(s) is not type(first) or s != first:
+            return False
+        if isinstance(s, Group) and not np.array_equal(s.distributions, first.distributions):
+            return False
+    return True
 
 
 def check_iteration_args(tol, max_iter) -> tuple:

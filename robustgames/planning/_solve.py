@@ -41,7 +41,7 @@ from .._result import Result
 from .._validation import check_choice
 from ..games import MarkovGame
 from ._anderson import anderson_fixed_point
-from ._backup import check_iteration_args, fixed_point, player_sets, robust_q
+from ._backup import check_iteration_args, fixed_point, is_team_game, player_sets, robust_q
 from ._best_response import _gap
 from ._evaluate import _evaluate
 from ._policy_iteration import Counter, robust_policy_iteration, robust_policy_values
@@ -143,8 +143,6 @@ def pi_class(game: MarkovGame, sets) -> tuple:
     """Which policy iteration applies: ``("agent", "")`` for robust MDPs and team games,
     ``("zero_sum", "")`` for two-player zero-sum games with every set of radius 0, else
     ``(None, reason)``."""
-    from ..bridge._assess import is_team_game  # the one definition of a team game (bridge imports planning)
-
     if not game.discounted:
         return None, "needs a discounted game (gamma given); finite horizon is solved exactly by backward induction"
     if game.n_players == 1 or is_team_game(game, sets):
